@@ -1,0 +1,44 @@
+# carbonwatch — the two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SHARED ?= $(abspath ../shared)
+REPORT := $(SHARED)/reports/report100-2023.zh.pdf
+# Everything generated stays under var/ (ignored): Airflow home, mirror, warehouse, raw files.
+VAR := $(abspath var)
+export AIRFLOW_HOME := $(VAR)/airflow
+export GX_ANALYTICS_ENABLED := false
+export CARBONWATCH_VAR := $(VAR)
+export CARBONWATCH_REPORT := $(REPORT)
+
+.PHONY: install demo test eval bench clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*##' Makefile | sed 's/:.*## /\t/'
+
+$(BIN)/carbonwatch: pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $(BIN)/carbonwatch
+
+install: $(BIN)/carbonwatch  ## build .venv with pinned dependencies (requirements.lock)
+
+demo: install  ## run the nightly pipeline twice on the offline mirror and print a summary
+	$(BIN)/carbonwatch demo --report $(REPORT) --var $(VAR)/demo
+
+test: install  ## unit + integration tests (real Airflow, GX, DuckDB, loopback HTTP)
+	$(BIN)/python -m pytest -q
+
+eval: install  ## dev-set scores of both extraction commands
+	$(BIN)/carbonwatch cases $(REPORT) > $(VAR)/cases.jsonl
+	$(PYTHON) $(SHARED)/tools/score.py $(SHARED)/gold/report100.dev.jsonl $(VAR)/cases.jsonl
+	$(BIN)/carbonwatch extract $(SHARED)/realpdfs/*.pdf > $(VAR)/real.jsonl
+	$(PYTHON) $(SHARED)/tools/score.py $(SHARED)/realpdfs/labels.dev.jsonl $(VAR)/real.jsonl --key file
+
+bench: install  ## speed and memory benchmarks
+	$(BIN)/python -m benchmarks
+
+clean:  ## remove generated files (keeps .venv)
+	rm -rf $(VAR)

@@ -1,0 +1,69 @@
+"""The one fact schema every stage shares: extractors produce Facts, transforms
+normalise and diff them, expectations validate them, the warehouse stores them."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+YEAR_METRICS = ("peak", "net_zero", "carbon_neutral")
+METRICS = YEAR_METRICS + (
+    "re100",
+    "renewable_electricity_target",
+    "green_power_share",
+    "sbti",
+    "interim_target",
+)
+STATUSES = ("target", "achieved")
+
+# The report's own classification (its summary table); used by validation.
+SECTORS = ("初级资源", "工业制造", "基础服务", "商业消费")
+INDUSTRIES = (
+    "设备制造", "材料制造", "食品饮料", "物流运输", "信息技术", "能源生产", "金融服务",
+    "商贸服务", "房地产", "工程建设", "玩具日化", "家电电子", "纺织家具", "农林牧渔",
+    "矿产采掘", "公共事业",
+)
+
+
+@dataclass
+class Fact:
+    """One climate target or achievement, with provenance.
+
+    year      target year, year achieved, or as-of year of a share
+    value     percent for shares and reductions, True for re100, else None
+    base_year base year of a reduction target
+    scope     free text kept short: "operations", "scope 1+2", "value chain", a site...
+    page      1-based page of the source document
+    evidence  short verbatim quote from that page
+    """
+
+    metric: str
+    year: int | None = None
+    value: float | bool | None = None
+    base_year: int | None = None
+    scope: str | None = None
+    status: str = "target"
+    page: int | None = None
+    evidence: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Fact":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+FACT_FIELDS = tuple(f.name for f in fields(Fact))
+
+
+@dataclass
+class Case:
+    """One company case of the 100-case report."""
+
+    case_no: int
+    name: str
+    sector: str
+    industry: str
+    pages: list[int]
+    # (page, text) pieces of the case body, in reading order
+    chunks: list[tuple[int, str]] = field(default_factory=list)

@@ -50,5 +50,119 @@ def extract(pdfs: tuple[str, ...]) -> None:
     sys.exit(1 if failed else 0)
 
 
+def _run_conf(sources, warehouse, report, raw_dir) -> dict:
+    from carbonwatch import settings
+
+    return settings.resolve({"sources": sources, "warehouse": warehouse, "report": report, "raw_dir": raw_dir})
+
+
+@main.command()
+@click.option("--sources", type=click.Path(exists=True, dir_okay=False), help="Sources CSV: case_no,name,landing_url[,allowed_domains,seed_urls,notes]. Default: sources/mirror.csv.")
+@click.option("--warehouse", type=click.Path(dir_okay=False), help="DuckDB file; a new one is first loaded with the report's 100 cases. Default: var/warehouse.duckdb.")
+@click.option("--report", type=click.Path(exists=True, dir_okay=False), help="The 100-case report PDF (bootstrap source).")
+@click.option("--raw-dir", type=click.Path(file_okay=False), help="Where fetched documents are stored, content-addressed.")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Airflow's task logs (default: var/logs/run-<time>.log).")
+@click.option("--verbose", is_flag=True, help="Show Airflow's task logs instead of writing them to the log file.")
+def run(sources, warehouse, report, raw_dir, log_file, verbose) -> None:
+    """Run the nightly DAG (carbonwatch_nightly) once, in-process, over SOURCES.
+
+    Exits 0 when the run completed, even if some documents failed: failures are rows in the
+    warehouse's documents and fetch_log tables. Exits 1 when the run itself failed.
+    """
+    from datetime import datetime
+    from pathlib import Path
+
+    from carbonwatch import settings
+    from carbonwatch.runner import run_nightly
+    from carbonwatch.summary import run_line, runs_table
+    from warehouse.db import connect
+
+    conf = _run_conf(sources, warehouse, report, raw_dir)
+    log = None if verbose else Path(log_file or settings.var_dir() / "logs" / f"run-{datetime.now():%Y%m%dT%H%M%S}.log")
+    click.echo(f"carbonwatch run: sources {conf['sources']} → warehouse {conf['warehouse']}" + (f" (Airflow logs: {log})" if log else ""), err=True)
+    state = run_nightly(conf, log)
+    if Path(conf["warehouse"]).exists():
+        con = connect(conf["warehouse"], read_only=True)
+        try:
+            last = runs_table(con)[-1:]
+        finally:
+            con.close()
+        for r in last:
+            click.echo(run_line(r))
+    if state != "success":
+        click.echo(f"carbonwatch run: the DAG run ended {state}" + (f"; see {log}" if log else ""), err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("warehouse", type=click.Path(exists=True, dir_okay=False), required=False)
+def summary(warehouse) -> None:
+    """Print what the warehouse holds: companies, documents, facts per metric, alerts, runs."""
+    from carbonwatch import settings
+    from carbonwatch.summary import summarize
+
+    click.echo(summarize(warehouse or settings.resolve()["warehouse"]))
+
+
+@main.group()
+def mirror() -> None:
+    """The offline mirror of the 100 company sites (built from the report, served on 127.0.0.1)."""
+
+
+@mirror.command("build")
+@click.option("--report", type=click.Path(exists=True, dir_okay=False), help="The 100-case report PDF.")
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default var/mirror).")
+def mirror_build(report, out) -> None:
+    """Write edition1/ and edition2/ of the mirror (landing pages + report PDFs)."""
+    from pathlib import Path
+
+    from carbonwatch import settings
+    from carbonwatch.mirror import build_mirror
+    from extractors.cases import segment_cases
+
+    conf = settings.resolve({"report": report})
+    out = Path(out or settings.var_dir() / "mirror")
+    roots = build_mirror(segment_cases(conf["report"]), out)
+    for edition, root in roots.items():
+        click.echo(f"edition {edition}: {root}")
+
+
+@mirror.command("serve")
+@click.option("--root", type=click.Path(exists=True, file_okay=False), help="Edition folder (default var/mirror/edition1).")
+@click.option("--port", default=8765, show_default=True, help="Port on 127.0.0.1.")
+def mirror_serve(root, port) -> None:
+    """Serve a mirror edition on http://127.0.0.1:PORT until interrupted."""
+    import time
+    from pathlib import Path
+
+    from carbonwatch import settings
+    from carbonwatch.mirror import MirrorServer
+
+    root = Path(root or settings.var_dir() / "mirror" / "edition1")
+    with MirrorServer(root, port=port) as server:
+        click.echo(f"serving {root} on {server.base_url} (Ctrl-C to stop)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+@main.command()
+@click.option("--report", type=click.Path(exists=True, dir_okay=False), help="The 100-case report PDF.")
+@click.option("--var", "var", type=click.Path(file_okay=False), help="Folder for the demo's files (default var/demo).")
+@click.option("--port", default=8765, show_default=True, help="Mirror port on 127.0.0.1 (the default sources file uses 8765).")
+def demo(report, var, port) -> None:
+    """The whole nightly pipeline, three times, on the offline mirror, with a summary.
+
+    Builds the mirror from the report, serves it on 127.0.0.1, runs the DAG on edition 1,
+    switches to edition 2 (a few changed targets) and runs again, then runs a third time with
+    nothing changed (which must add no facts, history rows or alerts).
+    """
+    from carbonwatch.demo import run_demo
+
+    sys.exit(run_demo(report=report, var=var, port=port, echo=click.echo))
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,83 @@
+"""Run the nightly DAG in-process (Airflow's `dag.test()`), with Airflow's home under ./var."""
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from carbonwatch import settings
+
+DAG_ID = "carbonwatch_nightly"
+DAGS_FOLDER = settings.REPO / "dags"
+
+
+def airflow_env() -> dict:
+    """Environment Airflow needs before it is imported: its home, our DAGs, no examples."""
+    home = Path(os.environ.get("AIRFLOW_HOME") or settings.var_dir() / "airflow").resolve()
+    return {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": os.environ.get("AIRFLOW__CORE__DAGS_FOLDER", str(DAGS_FOLDER)),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": os.environ.get("AIRFLOW__CORE__UNIT_TEST_MODE", "False"),
+        "GX_ANALYTICS_ENABLED": "false",
+    }
+
+
+def ensure_airflow_db() -> Path:
+    """`airflow db migrate` once per AIRFLOW_HOME (dag.test needs the metadata tables)."""
+    env = airflow_env()
+    os.environ.update(env)
+    home = Path(env["AIRFLOW_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    marker = home / ".migrated"
+    if not marker.exists():
+        airflow = Path(sys.executable).with_name("airflow")
+        cmd = [str(airflow)] if airflow.exists() else [sys.executable, "-m", "airflow"]
+        proc = subprocess.run(cmd + ["db", "migrate"], env=os.environ.copy(), capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"airflow db migrate failed in {home}:\n{proc.stderr[-2000:]}")
+        marker.write_text("ok\n")
+    return home
+
+
+def load_dag():
+    spec = importlib.util.spec_from_file_location("carbonwatch_nightly_dag", DAGS_FOLDER / "carbonwatch_nightly.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.nightly_dag
+
+
+@contextlib.contextmanager
+def _output_to(path: Path | None):
+    """Send Airflow's task logs (stdout/stderr, at the fd level) to a file."""
+    if path is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with path.open("ab") as fh:
+        os.dup2(fh.fileno(), 1)
+        os.dup2(fh.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def run_nightly(conf: dict, log_file: Path | None = None) -> str:
+    """Run carbonwatch_nightly once; returns the DagRun's state ('success' or 'failed')."""
+    ensure_airflow_db()
+    with _output_to(log_file):
+        dag = load_dag()
+        dag_run = dag.test(run_conf=conf)
+    return str(getattr(dag_run, "state", "failed"))

@@ -1,0 +1,46 @@
+"""Plain-text summaries of the warehouse for the CLI and the demo."""
+from __future__ import annotations
+
+from warehouse.db import connect, rows
+from carbonwatch.alerts import format_alert
+
+
+def run_line(r: dict) -> str:
+    secs = (r["finished_at"] - r["started_at"]).total_seconds() if r.get("finished_at") else float("nan")
+    return (f"run {r['run_id']}: {r['status']} in {secs:.0f}s — companies {r['companies']}, documents new "
+            f"{r['documents_new']} / unchanged {r['documents_unchanged']} / failed {r['documents_failed']}, "
+            f"facts +{r['facts_added']} (quarantined {r['facts_quarantined']}), history +{r['history_rows']}, "
+            f"alerts {r['alerts']}")
+
+
+def runs_table(con, run_ids: list[str] | None = None) -> list[dict]:
+    sql = "SELECT * FROM runs" + (" WHERE run_id IN (SELECT unnest(?))" if run_ids else "") + " ORDER BY started_at"
+    return rows(con, sql, [run_ids] if run_ids else [])
+
+
+def summarize(warehouse: str) -> str:
+    con = connect(warehouse, read_only=True)
+    try:
+        out = [f"warehouse {warehouse}"]
+        n = con.execute("SELECT count(*), count(DISTINCT sector), count(DISTINCT industry) FROM companies").fetchone()
+        out.append(f"companies: {n[0]} ({n[1]} sectors, {n[2]} industries)")
+        for r in rows(con, "SELECT fetch_status, parse_status, count(*) AS n FROM documents "
+                           "GROUP BY ALL ORDER BY ALL"):
+            out.append(f"documents {r['fetch_status']}/{r['parse_status']}: {r['n']}")
+        for r in rows(con, "SELECT error, count(*) AS n FROM documents WHERE error IS NOT NULL GROUP BY ALL ORDER BY n DESC LIMIT 5"):
+            out.append(f"  failed: {r['n']} × {r['error']}")
+        metrics = rows(con, "SELECT metric, count(*) AS n, count(DISTINCT case_no) AS companies FROM facts GROUP BY metric ORDER BY n DESC")
+        out.append("facts per metric: " + ", ".join(f"{m['metric']} {m['n']} ({m['companies']} cos)" for m in metrics))
+        q = con.execute("SELECT count(*) FROM quarantined_facts").fetchone()[0]
+        vf = rows(con, "SELECT expectation, sum(unexpected) AS n FROM validation_results WHERE NOT success GROUP BY ALL ORDER BY n DESC")
+        out.append(f"validation failures: {q} facts quarantined" + ("" if not vf else " — " + ", ".join(f"{v['expectation']} ×{v['n']}" for v in vf)))
+        hist = con.execute("SELECT count(*), count(*) FILTER (WHERE is_current) FROM target_history").fetchone()
+        out.append(f"target history: {hist[0]} rows, {hist[1]} current")
+        alerts = rows(con, "SELECT * FROM alerts ORDER BY created_at, case_no, target_key")
+        out.append(f"alerts: {len(alerts)}")
+        out += ["  " + format_alert(a) for a in alerts]
+        out.append("runs:")
+        out += ["  " + run_line(r) for r in runs_table(con)]
+        return "\n".join(out)
+    finally:
+        con.close()

@@ -1,0 +1,170 @@
+"""The body of every task of the nightly DAG, as plain functions (tested without Airflow).
+
+The DAG file only wires these together. Data between tasks is small JSON (XCom): crawl results,
+extracted facts per document, load counts. Only prepare/load/detect/alert open the warehouse
+read-write, one after the other: DuckDB has a single writer.
+"""
+from __future__ import annotations
+
+import logging
+import traceback
+from pathlib import Path
+
+from carbonwatch import settings
+
+log = logging.getLogger("carbonwatch")
+
+
+def prepare(conf: dict | None, run_id: str) -> dict:
+    """Resolve settings, bootstrap a new warehouse from the 100-case report, open the run."""
+    from warehouse.db import connect
+    from warehouse.load import is_bootstrapped, start_run
+
+    ctx = settings.resolve(conf) | {"run_id": run_id}
+    con = connect(ctx["warehouse"])
+    try:
+        if not is_bootstrapped(con):
+            bootstrap_warehouse(con, ctx["report"])
+        start_run(con, run_id, ctx["sources"])
+    finally:
+        con.close()
+    return ctx
+
+
+def bootstrap_warehouse(con, report: str) -> dict:
+    from expectations.validate import validate_companies
+    from extractors.cases import case_record, segment_cases
+    from warehouse.load import bootstrap, utcnow
+
+    if not Path(report).is_file():
+        raise FileNotFoundError(f"the 100-case report is needed to bootstrap a new warehouse: {report} not found "
+                                "(set CARBONWATCH_REPORT)")
+    records = [case_record(c) for c in segment_cases(report)]
+    failed = [r for r in validate_companies(records) if not r["success"]]
+    if failed:
+        raise ValueError("the report's cases failed validation: " + "; ".join(r["expectation"] for r in failed))
+    counts = bootstrap(con, report, records, run_id=f"bootstrap-{utcnow():%Y%m%dT%H%M%S}")
+    log.info("bootstrapped the warehouse from %s: %s", report, counts)
+    return counts
+
+
+def discover(ctx: dict) -> list[dict]:
+    """The companies to crawl, each with what earlier runs know of its documents."""
+    from extractors.sources import read_sources
+    from warehouse.db import connect, rows
+
+    sources = read_sources(ctx["sources"])
+    con = connect(ctx["warehouse"])
+    try:
+        known_cases = {r[0] for r in con.execute("SELECT case_no FROM companies").fetchall()}
+        known = {}
+        for r in rows(con, "SELECT url, etag, last_modified, document_id AS sha256 FROM documents "
+                           "WHERE fetch_status = 'fetched' AND case_no IS NOT NULL ORDER BY fetched_at"):
+            known[r["url"]] = r  # newest fetch of a URL wins
+    finally:
+        con.close()
+    items = []
+    for s in sources:
+        urls = {u: known[u] for u in known if _same_site(u, s)}
+        items.append({"source": s, "known": urls, "unknown_case": s["case_no"] not in known_cases})
+    return items
+
+
+def _same_site(url: str, source: dict) -> bool:
+    from urllib.parse import urlsplit
+
+    landing = urlsplit(source["landing_url"])
+    u = urlsplit(url)
+    return u.netloc == landing.netloc and u.path.startswith(landing.path.rsplit("/", 1)[0])
+
+
+def fetch(ctx: dict, item: dict) -> dict:
+    """Crawl one company's site. Never raises for the site's faults: they are recorded."""
+    from extractors.crawl import CrawlConfig, crawl_source
+    from warehouse.load import utcnow
+
+    source = item["source"]
+    if item.get("unknown_case"):
+        return {"case_no": source["case_no"], "landing_url": source["landing_url"], "documents": [], "log": [],
+                "error": f"case_no {source['case_no']} is not one of the report's 100 cases"}
+    config = CrawlConfig(per_host_delay=ctx.get("per_host_delay", 0.0))
+    try:
+        return crawl_source(source, Path(ctx["raw_dir"]), item.get("known") or {}, config)
+    except Exception as exc:  # a crawler bug must fail this company, not the run
+        log.exception("crawl of case %s failed", source["case_no"])
+        return {"case_no": source["case_no"], "landing_url": source["landing_url"], "documents": [],
+                "log": [{"url": source["landing_url"], "status": None, "reason": f"crawler error: {exc!r}",
+                         "at": utcnow().isoformat()}],
+                "error": f"crawler error: {exc!r}"}
+
+
+def extract(ctx: dict, crawl: dict) -> list[dict]:
+    """Extract facts from this company's new documents. One broken PDF fails that document only."""
+    from extractors.document import DocumentError, extract_document
+
+    out = []
+    for doc in crawl.get("documents", []):
+        if doc.get("status") != "new" or not doc.get("path"):
+            continue
+        result = {"document_id": doc["sha256"], "case_no": crawl["case_no"], "url": doc["url"]}
+        try:
+            extracted = extract_document(doc["path"]).record()
+            result |= {"status": "parsed", "pages": extracted["pages"], "facts": extracted["facts"], "error": None}
+        except DocumentError as exc:
+            result |= {"status": "failed", "pages": None, "facts": [], "error": str(exc)}
+        except Exception as exc:  # an extractor bug: record it with where it happened
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            result |= {"status": "failed", "pages": None, "facts": [],
+                       "error": f"extractor error: {exc!r} at {Path(where.filename).name}:{where.lineno}"}
+        out.append(result)
+    return out
+
+
+def validate(ctx: dict, extractions: list[list[dict]]) -> dict:
+    """Great Expectations on every new fact; failing facts are quarantined with the failed expectation."""
+    from expectations.validate import validate_facts
+
+    items = [{"document_id": e["document_id"], "case_no": e["case_no"], "fact": f}
+             for batch in extractions for e in batch for f in e.get("facts", [])]
+    result = validate_facts(items)
+    log.info("validated %d facts: %d valid, %d quarantined", len(items), len(result["valid"]), len(result["quarantined"]))
+    return result
+
+
+def load(ctx: dict, crawls: list[dict], extractions: list[list[dict]], validated: dict) -> dict:
+    from warehouse.db import connect
+    from warehouse.load import load_batch
+
+    con = connect(ctx["warehouse"])
+    try:
+        return load_batch(con, ctx["run_id"], list(crawls), [e for batch in extractions for e in batch], validated)
+    finally:
+        con.close()
+
+
+def detect_changes(ctx: dict, counts: dict) -> dict:
+    from warehouse.db import connect
+    from warehouse.load import update_history
+
+    con = connect(ctx["warehouse"])
+    try:
+        return counts | update_history(con, ctx["run_id"])
+    finally:
+        con.close()
+
+
+def alert(ctx: dict, counts: dict) -> dict:
+    """Deliver every undelivered alert, then close the run with its counts."""
+    from carbonwatch.alerts import deliver
+    from warehouse.db import connect
+    from warehouse.load import finish_run, mark_delivered, pending_alerts
+
+    con = connect(ctx["warehouse"])
+    try:
+        pending = pending_alerts(con)
+        for where, ids in deliver(pending, ctx).items():
+            mark_delivered(con, ids, where)
+        finish_run(con, ctx["run_id"], counts | {"alerts": counts.get("alerts", 0)})
+    finally:
+        con.close()
+    return counts | {"delivered": len(pending)}

@@ -1,0 +1,1 @@
+"""Great Expectations suites (JSON files here) and the code that runs them."""

@@ -1,0 +1,189 @@
+"""Segment the 100-case report (中国企业低碳转型与高质量发展报告 2023) into company cases.
+
+Case k is the k-th block holding a ``公司简介`` line. Every case also has a three-line
+header (company name / sector / industry, sector in SECTORS, industry in INDUSTRIES).
+In the first cases the header stands before ``公司简介``; further on the layout puts it
+AFTER the case's text (just before the next case's ``公司简介``). Headers and profiles are
+therefore paired by order (the k-th header belongs to the k-th case), and the header's
+position relative to its profile tells which layout a case has:
+
+- header before profile: the case runs from its header to the next case's first line;
+- header after profile: the case runs from its profile to its header, plus the lines
+  after the header that stand on the header's page; the lines between the previous
+  case's end and the profile that stand on later pages (boxes, highlights put at the top
+  of the case's first page) open the case.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from carbonwatch.schema import INDUSTRIES, SECTORS, Case
+
+from .facts import extract_facts
+from .pdftext import join_lines, plumber_texts, split_lines
+
+PROFILE = "公司简介"
+_PAGENO = re.compile(r"^\s*\d{1,4}\s*$")
+# footer of a two-page spread that ended up inside a page: "105 1062023 <title>..."
+_SPREAD = re.compile(r"^\s*\d{1,4}\s+\d{1,4}\S.{6,}$")
+
+
+@dataclass
+class Line:
+    page: int
+    text: str
+    vpage: float = 0.0  # page of the source layout (a PDF page can hold two source pages)
+
+
+def _strip(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def report_lines(pages: list[tuple[int, str]]) -> list[Line]:
+    """All body lines of the report, without page numbers and running headers/footers
+    (a line repeated as the first or last line of many pages)."""
+    per_page = [(p, [ln for ln in split_lines(t) if ln.strip()]) for p, t in pages]
+    edge = Counter()
+    for _, lines in per_page:
+        for ln in lines[:2] + lines[-2:]:
+            edge[ln.strip()] += 1
+    keep = {PROFILE, *SECTORS, *INDUSTRIES}
+    running = {s for s, c in edge.items()
+               if c >= max(5, 0.3 * len(per_page)) and not _PAGENO.match(s) and _strip(s) not in keep}
+    out: list[Line] = []
+    for p, lines in per_page:
+        if lines and _PAGENO.match(lines[-1]):
+            lines = lines[:-1]
+        sub = 0.0
+        for ln in lines:
+            if ln.strip() in running or any(r in ln for r in running if len(r) >= 8):
+                continue
+            if _SPREAD.match(ln):
+                sub += 0.5
+                continue
+            out.append(Line(p, ln.strip(), p + sub))
+    return out
+
+
+_NAME_BAD = re.compile(r"[。，；：！？,;]$|^\d+$")
+
+
+def find_headers(lines: list[Line], first_profile: int = 0
+                 ) -> list[tuple[int, int, str, str, str | None]]:
+    """(start index, end index exclusive, name, sector, industry) of every case header.
+
+    A header is a short name line, a sector line and an industry line. The source
+    sometimes lacks the industry line; such a header (industry None) is accepted only
+    inside the case section (from the line before the first profile on)."""
+    heads = []
+    start = max(0, first_profile - 4)
+    for i in range(max(1, start), len(lines) - 1):
+        if _strip(lines[i].text) not in SECTORS:
+            continue
+        name = lines[i - 1].text.strip()
+        if not (0 < len(name) <= 40) or name == PROFILE or _NAME_BAD.search(name):
+            continue
+        if _strip(name) in SECTORS or _strip(name) in INDUSTRIES:
+            continue
+        nxt = _strip(lines[i + 1].text)
+        if nxt in INDUSTRIES:
+            heads.append((i - 1, i + 2, name, _strip(lines[i].text), nxt))
+        else:
+            heads.append((i - 1, i + 1, name, _strip(lines[i].text), None))
+    return heads
+
+
+def _fill_industries(cases: list[Case]) -> None:
+    """A case whose header has no industry line takes its neighbours' industry: the
+    report orders cases by sector and industry."""
+    for k, c in enumerate(cases):
+        if c.industry:
+            continue
+        prev = cases[k - 1] if k > 0 else None
+        nxt = cases[k + 1] if k + 1 < len(cases) else None
+        cands = [x for x in (prev, nxt) if x is not None and x.industry and x.sector == c.sector]
+        if prev in cands and nxt in cands and prev.industry != nxt.industry:
+            cands = [prev]
+        c.industry = cands[0].industry if cands else ""
+
+
+def _chunks(lines: list[Line], idx: list[int]) -> list[tuple[int, str]]:
+    by_page: dict[int, list[str]] = {}
+    for i in idx:
+        by_page.setdefault(lines[i].page, []).append(lines[i].text)
+    return [(p, join_lines(ls)) for p, ls in sorted(by_page.items())]
+
+
+def segment_lines(lines: list[Line]) -> list[Case]:
+    profiles = [i for i, ln in enumerate(lines) if _strip(ln.text) == PROFILE]
+    if not profiles:
+        return []
+    heads = find_headers(lines, profiles[0])
+    if len(heads) != len(profiles):
+        raise ValueError(f"{len(profiles)} '{PROFILE}' blocks but {len(heads)} case headers")
+    header_idx = set()
+    for s, e, *_ in heads:
+        header_idx.update(range(s, e))
+    n = len(profiles)
+    # 'before' layout: header k precedes profile k (and follows profile k-1)
+    before = [heads[k][0] < profiles[k] for k in range(n)]
+    # end (exclusive) of each case's main span and start of the next
+    starts, ends = [0] * n, [0] * n
+    for k in range(n):
+        if before[k]:
+            starts[k] = heads[k][0]
+        else:
+            starts[k] = profiles[k]
+    for k in range(n):
+        if before[k]:
+            nxt = starts[k + 1] if k + 1 < n else len(lines)
+            ends[k] = nxt
+        else:
+            ends[k] = heads[k][1]
+    # lines after an 'after'-layout header: same page -> this case, later pages -> next
+    extra: dict[int, list[int]] = {k: [] for k in range(n)}
+    for k in range(n):
+        if before[k]:
+            continue
+        stop = profiles[k + 1] if k + 1 < n else len(lines)
+        if k + 1 < n and before[k + 1]:
+            stop = heads[k + 1][0]
+        # lines on the next profile's page (above it) open the next case; lines on
+        # the header's page or on pages between belong to this case
+        npage = lines[profiles[k + 1]].vpage if k + 1 < n and not before[k + 1] else None
+        hpage = lines[heads[k][1] - 1].vpage
+        for i in range(heads[k][1], stop):
+            if npage is not None and lines[i].vpage == npage != hpage:
+                extra[k + 1].append(i)
+            elif k + 1 < n or lines[i].vpage == hpage:
+                extra[k].append(i)
+    cases = []
+    for k in range(n):
+        idx = [i for i in range(starts[k], ends[k]) if i not in header_idx]
+        idx = sorted(set(idx) | set(extra[k]))
+        s, e, name, sector, industry = heads[k]
+        chunks = _chunks(lines, idx)
+        cases.append(Case(case_no=k + 1, name=name, sector=sector, industry=industry,
+                          pages=[p for p, _ in chunks], chunks=chunks))
+    _fill_industries(cases)
+    return cases
+
+
+def segment_cases(pdf_path: str) -> list[Case]:
+    """The company cases of the 100-case report PDF, in order (pdfplumber text)."""
+    pages = list(plumber_texts(pdf_path))
+    return segment_lines(report_lines(pages))
+
+
+def case_record(case: Case) -> dict:
+    facts = extract_facts(case.chunks)
+    return {
+        "case_no": case.case_no,
+        "name": case.name,
+        "sector": case.sector,
+        "industry": case.industry,
+        "pages": case.pages,
+        "facts": [f.to_dict() for f in facts],
+    }

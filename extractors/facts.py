@@ -1,0 +1,4 @@
+from __future__ import annotations
+from carbonwatch.schema import Fact
+def extract_facts(chunks):
+    return []

@@ -1,0 +1,130 @@
+"""The source registry the user edits: a CSV with one company per row.
+
+Required columns: case_no, name, landing_url.
+Optional: allowed_domains (host names separated by ';', default: the landing page's host),
+seed_urls (extra start URLs separated by ';'), notes.
+"""
+from __future__ import annotations
+
+import csv
+import ipaddress
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REQUIRED = ("case_no", "name", "landing_url")
+OPTIONAL = ("allowed_domains", "seed_urls", "notes")
+
+_HOST_RE = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
+
+
+def _split(value: str | None) -> list[str]:
+    return [p.strip() for p in (value or "").split(";") if p.strip()]
+
+
+def check_url(url: str) -> str | None:
+    """None if `url` is an absolute http(s) URL with a host, else what is wrong with it."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return "must start with http:// or https://"
+    if not parts.hostname:
+        return "has no host"
+    return None
+
+
+def normalise_host(host: str) -> str | None:
+    """Lower-cased host name or IP literal, or None if it is not one (e.g. a URL)."""
+    h = host.strip().lower().rstrip(".")
+    if h.startswith("[") and h.endswith("]"):
+        h = h[1:-1]
+    try:
+        return str(ipaddress.ip_address(h))
+    except ValueError:
+        pass
+    try:
+        h = h.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    return h if _HOST_RE.match(h) else None
+
+
+def normalise_source(row: dict, where: str = "source") -> dict:
+    """Validate one source (a CSV row or a dict from the DAG) into
+    {case_no:int, name, landing_url, allowed_domains:[hosts], seed_urls:[urls], notes}.
+    Raises ValueError naming `where` and the column."""
+    out: dict = {}
+    for col in REQUIRED:
+        v = row.get(col)
+        if v is None or str(v).strip() == "":
+            raise ValueError(f"{where}: column {col!r} is empty")
+    try:
+        out["case_no"] = int(str(row["case_no"]).strip())
+    except ValueError:
+        raise ValueError(f"{where}: column 'case_no' must be an integer, got {row['case_no']!r}") from None
+    out["name"] = str(row["name"]).strip()
+    landing = str(row["landing_url"]).strip()
+    bad = check_url(landing)
+    if bad:
+        raise ValueError(f"{where}: column 'landing_url' {bad}: {landing!r}")
+    out["landing_url"] = landing
+
+    domains = row.get("allowed_domains")
+    domains = _split(domains) if isinstance(domains, str) or domains is None else [str(d) for d in domains]
+    hosts = []
+    for d in domains:
+        h = normalise_host(d)
+        if h is None:
+            raise ValueError(f"{where}: column 'allowed_domains' expects host names separated by ';', got {d!r}")
+        hosts.append(h)
+    landing_host = normalise_host(urlsplit(landing).hostname or "")
+    out["allowed_domains"] = hosts or [landing_host]
+
+    seeds = row.get("seed_urls")
+    seeds = _split(seeds) if isinstance(seeds, str) or seeds is None else [str(s) for s in seeds]
+    for s in seeds:
+        bad = check_url(s)
+        if bad:
+            raise ValueError(f"{where}: column 'seed_urls' {bad}: {s!r}")
+    out["seed_urls"] = seeds
+    out["notes"] = str(row.get("notes") or "").strip()
+    return out
+
+
+def read_sources(path) -> list[dict]:
+    """Read and validate the sources CSV (UTF-8, a BOM is fine). Raises ValueError naming the
+    line and column of the first problem; duplicate case_no values are an error too."""
+    path = Path(path)
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise ValueError(f"{path}: empty file, expected a header with {', '.join(REQUIRED)}") from None
+        cols = [h.strip().lower() for h in header]
+        missing = [c for c in REQUIRED if c not in cols]
+        if missing:
+            raise ValueError(f"{path}: missing required column(s) {', '.join(missing)} (header: {header})")
+        dup = {c for c in cols if c and cols.count(c) > 1}
+        if dup:
+            raise ValueError(f"{path}: duplicate column(s) {', '.join(sorted(dup))}")
+        sources: list[dict] = []
+        seen: dict[int, int] = {}
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) > len(cols):
+                raise ValueError(f"{path}: line {line}: {len(row)} fields, header has {len(cols)}")
+            rec = dict(zip(cols, row))
+            src = normalise_source(rec, where=f"{path}: line {line}")
+            if src["case_no"] in seen:
+                raise ValueError(
+                    f"{path}: line {line}: column 'case_no' {src['case_no']} repeats line {seen[src['case_no']]}"
+                )
+            seen[src["case_no"]] = line
+            sources.append(src)
+    return sources

@@ -1,0 +1,32 @@
+"""Shared test setup. Airflow reads its settings at import, so its home (inside the ignored
+var/ folder) is set here, before any test imports it."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("CARBONWATCH_SHARED", REPO.parent / "shared"))
+REPORT = SHARED / "reports" / "report100-2023.zh.pdf"
+GOLD = SHARED / "gold" / "report100.dev.jsonl"
+
+os.environ.setdefault("AIRFLOW_HOME", str(REPO / "var" / "test-airflow"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("CARBONWATCH_REPORT", str(REPORT))
+
+
+@pytest.fixture(scope="session")
+def report_pdf() -> Path:
+    if not REPORT.exists():
+        pytest.fail(f"the 100-case report is missing: {REPORT} (set CARBONWATCH_SHARED)")
+    return REPORT
+
+
+@pytest.fixture(scope="session")
+def report_cases(report_pdf):
+    from extractors.cases import segment_cases
+
+    return segment_cases(str(report_pdf))

@@ -1,0 +1,1 @@
+"""Normalise, dedupe and diff facts against history."""

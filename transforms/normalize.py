@@ -1,0 +1,77 @@
+"""Normalise and dedupe facts; name the target each fact belongs to.
+
+A company's *target* is identified by metric + normalised scope (its "target key"); its
+*value* is the canonical text of every fact under that key (e.g. '2050', '100% by 2030').
+History and change alerts work on these keys and values.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from carbonwatch.schema import FACT_FIELDS, Fact
+
+# Scope texts are free; group them into the few scopes analysts compare targets on.
+_SCOPE_GROUPS = (
+    ("value_chain", re.compile(r"value chain|scope ?3|supply chain|价值链|供应链|范围\s*3|全产业链|全生命周期", re.I)),
+    ("operations", re.compile(r"operation|scope ?1|scope ?2|运营|自身|范围\s*[12一二]", re.I)),
+)
+
+
+def scope_group(scope: str | None) -> str:
+    """'operations' / 'value_chain' / 'company' (unspecified) / the scope text itself."""
+    if not scope:
+        return "company"
+    text = scope.strip()
+    for name, pattern in _SCOPE_GROUPS:
+        if pattern.search(text):
+            return name
+    if text.lower() in {"group", "company", "enterprise", "集团", "公司", "企业"}:
+        return "company"
+    return text.lower()[:60]
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "?"
+    return f"{float(x):g}"
+
+
+def canonical_value(f: Fact) -> str:
+    """The comparable value of a fact, as text an analyst can read in an alert."""
+    achieved = " (achieved)" if f.status == "achieved" else ""
+    if f.metric in ("peak", "net_zero", "carbon_neutral"):
+        return f"{f.year}{achieved}"
+    if f.metric == "re100":
+        return "member"
+    if f.metric == "sbti":
+        return "committed" if f.status == "target" else "targets validated"
+    if f.metric == "green_power_share":
+        return f"{_num(f.value)}%" + (f" in {f.year}" if f.year else "")
+    if f.metric == "renewable_electricity_target":
+        return f"{_num(f.value)}% by {f.year}{achieved}"
+    if f.metric == "interim_target":
+        base = f" vs {f.base_year}" if f.base_year else ""
+        return f"-{_num(f.value)}% by {f.year}{base}{achieved}"
+    return json.dumps(f.to_dict(), ensure_ascii=False, sort_keys=True)
+
+
+def target_key(f: Fact) -> str:
+    return f"{f.metric}|{scope_group(f.scope)}"
+
+
+def fact_id(document_id: str, f: Fact) -> str:
+    payload = json.dumps([document_id] + [getattr(f, k) for k in FACT_FIELDS], ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def dedupe(facts: Iterable[Fact]) -> list[Fact]:
+    """Drop repeats of the same (metric, year, value, base_year, scope, status); first page wins."""
+    seen: OrderedDict[tuple, Fact] = OrderedDict()
+    for f in sorted(facts, key=lambda f: (f.page or 0)):
+        key = (f.metric, f.year, f.value, f.base_year, scope_group(f.scope), f.status)
+        seen.setdefault(key, f)
+    return list(seen.values())

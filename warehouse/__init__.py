@@ -1,0 +1,1 @@
+"""DuckDB warehouse: schema, transactional loads, views."""

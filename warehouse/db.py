@@ -1,0 +1,47 @@
+"""Connections and transactions. DuckDB has one writer: only the load tasks open it read-write."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+
+def schema_sql() -> str:
+    return resources.files("warehouse").joinpath("schema.sql").read_text(encoding="utf-8")
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; a read-write open also creates missing tables and views."""
+    path = Path(path)
+    if read_only:
+        if not path.exists():
+            raise FileNotFoundError(f"no warehouse at {path}: run `carbonwatch run` first")
+        return duckdb.connect(str(path), read_only=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute(schema_sql())
+    from warehouse.views import create_views
+
+    create_views(con)
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
+    """All or nothing: an exception (or a killed process) leaves the previous state."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    else:
+        con.execute("COMMIT")
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple = ()) -> list[dict]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]

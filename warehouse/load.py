@@ -1,0 +1,268 @@
+"""Idempotent, transactional loads into the warehouse.
+
+Every function here runs inside one transaction: a failure (or a killed process) leaves the
+previous state. Keys make re-runs add nothing: documents by sha256, facts by a hash of the
+document and all fact fields, alerts by company + target + old/new value + document.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from carbonwatch.schema import Fact
+from transforms.diff import Target, diff_targets, targets_from_facts
+from transforms.normalize import fact_id
+from warehouse.db import rows, transaction
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _short_hash(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, default=str).encode()).hexdigest()[:32]
+
+
+def is_bootstrapped(con) -> bool:
+    return con.execute("SELECT count(*) FROM companies").fetchone()[0] > 0
+
+
+def start_run(con, run_id: str, sources_file: str | None, now: datetime | None = None) -> None:
+    with transaction(con):
+        con.execute(
+            "INSERT INTO runs (run_id, started_at, status, sources_file) VALUES (?, ?, 'running', ?) "
+            "ON CONFLICT (run_id) DO UPDATE SET started_at = excluded.started_at, status = 'running'",
+            [run_id, now or utcnow(), sources_file],
+        )
+
+
+def finish_run(con, run_id: str, counts: dict, status: str = "success") -> None:
+    cols = ["companies", "documents_new", "documents_unchanged", "documents_failed",
+            "facts_added", "facts_quarantined", "history_rows", "alerts"]
+    with transaction(con):
+        con.execute(
+            f"UPDATE runs SET finished_at = ?, status = ?, {', '.join(c + ' = ?' for c in cols)} WHERE run_id = ?",
+            [utcnow(), status] + [counts.get(c) for c in cols] + [run_id],
+        )
+
+
+def _insert_facts(con, run_id: str, document_id: str, case_no: int, facts: list[Fact]) -> int:
+    before = con.execute("SELECT count(*) FROM facts").fetchone()[0]
+    params = []
+    for f in facts:
+        value = None if isinstance(f.value, bool) else f.value
+        params.append([fact_id(document_id, f), document_id, case_no, f.metric, f.year, value,
+                       f.base_year, f.scope, f.status, f.page, f.evidence, run_id])
+    if params:
+        con.executemany(
+            "INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fact_id) DO NOTHING",
+            params,
+        )
+    return con.execute("SELECT count(*) FROM facts").fetchone()[0] - before
+
+
+def bootstrap(con, report_path: str | Path, case_records: list[dict], run_id: str) -> dict:
+    """Load the 100 cases of the report: companies, the report as a document, its facts,
+    and every company's baseline targets (a baseline raises no alerts)."""
+    now = utcnow()
+    report_path = Path(report_path)
+    doc_id = sha256_file(report_path)
+    with transaction(con):
+        con.execute(
+            "INSERT INTO runs (run_id, started_at, status, sources_file) VALUES (?, ?, 'running', ?)",
+            [run_id, now, str(report_path)],
+        )
+        con.executemany(
+            "INSERT INTO companies (case_no, name, sector, industry, report_pages, loaded_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (case_no) DO NOTHING",
+            [[c["case_no"], c["name"], c["sector"], c["industry"], c["pages"], now] for c in case_records],
+        )
+        n_pages = max((p for c in case_records for p in c["pages"]), default=None)
+        con.execute(
+            "INSERT INTO documents (document_id, case_no, url, final_url, title, report_year, file_path, "
+            "bytes, fetch_status, parse_status, pages, facts, first_run_id, last_run_id, fetched_at, parsed_at) "
+            "VALUES (?, NULL, ?, ?, ?, 2023, ?, ?, 'fetched', 'parsed', ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (document_id) DO NOTHING",
+            [doc_id, report_path.resolve().as_uri(), None, "中国企业低碳转型与高质量发展报告 2023 (100 cases)",
+             str(report_path.resolve()), report_path.stat().st_size, n_pages,
+             sum(len(c["facts"]) for c in case_records), run_id, run_id, now, now],
+        )
+        added = 0
+        for c in case_records:
+            added += _insert_facts(con, run_id, doc_id, c["case_no"], [Fact.from_dict(f) for f in c["facts"]])
+        history = _update_history(con, run_id, now)
+        counts = {"companies": len(case_records), "documents_new": 1, "documents_unchanged": 0,
+                  "documents_failed": 0, "facts_added": added, "facts_quarantined": 0,
+                  "history_rows": history["history_rows"], "alerts": history["alerts"]}
+        cols = list(counts)
+        con.execute(
+            f"UPDATE runs SET finished_at = ?, status = 'success', {', '.join(c + ' = ?' for c in cols)} WHERE run_id = ?",
+            [utcnow()] + [counts[c] for c in cols] + [run_id],
+        )
+    return counts
+
+
+def load_batch(con, run_id: str, crawls: list[dict], extractions: list[dict], validated: dict) -> dict:
+    """Documents, fetch log, facts (valid ones), quarantine and validation results of one run."""
+    now = utcnow()
+    by_doc = {e["document_id"]: e for e in extractions if e.get("document_id")}
+    counts = {"companies": len(crawls), "documents_new": 0, "documents_unchanged": 0,
+              "documents_failed": 0, "facts_added": 0, "facts_quarantined": len(validated["quarantined"])}
+    with transaction(con):
+        for crawl in crawls:
+            case_no = crawl["case_no"]
+            for entry in crawl.get("log", []):
+                con.execute("INSERT INTO fetch_log VALUES (?, ?, ?, ?, ?, ?)",
+                            [run_id, case_no, entry.get("url"), entry.get("status"), entry.get("reason"), entry.get("at")])
+            if crawl.get("error"):
+                counts["documents_failed"] += 1
+                _upsert_failed(con, run_id, case_no, crawl.get("landing_url"), None, crawl["error"], now)
+            for doc in crawl.get("documents", []):
+                if doc["status"] == "failed" or not doc.get("sha256"):
+                    counts["documents_failed"] += 1
+                    _upsert_failed(con, run_id, case_no, doc["url"], doc.get("http_status"), doc.get("error"), now)
+                    continue
+                ext = by_doc.get(doc["sha256"])
+                known = con.execute("SELECT 1 FROM documents WHERE document_id = ?", [doc["sha256"]]).fetchone()
+                if known:
+                    counts["documents_unchanged"] += 1
+                    con.execute(
+                        "UPDATE documents SET last_run_id = ?, etag = coalesce(?, etag), "
+                        "last_modified = coalesce(?, last_modified) WHERE document_id = ?",
+                        [run_id, doc.get("etag"), doc.get("last_modified"), doc["sha256"]],
+                    )
+                    continue
+                counts["documents_new"] += 1
+                parse_status = ext["status"] if ext else "skipped"
+                error = ext.get("error") if ext else "not extracted in this run"
+                if parse_status == "failed":
+                    counts["documents_failed"] += 1
+                con.execute(
+                    "INSERT INTO documents (document_id, case_no, url, final_url, title, report_year, file_path, "
+                    "bytes, etag, last_modified, fetch_status, parse_status, error, pages, facts, first_run_id, "
+                    "last_run_id, fetched_at, parsed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'fetched', ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [doc["sha256"], case_no, doc["url"], doc.get("final_url"), doc.get("title"),
+                     doc.get("report_year"), doc.get("path"), doc.get("bytes"), doc.get("etag"),
+                     doc.get("last_modified"), parse_status, error, ext.get("pages") if ext else None,
+                     len(ext.get("facts", [])) if ext else None, run_id, run_id, doc.get("fetched_at") or now,
+                     now if ext else None],
+                )
+        for item in validated["valid"]:
+            counts["facts_added"] += _insert_facts(con, run_id, item["document_id"], item["case_no"],
+                                                   [Fact.from_dict(item["fact"])])
+        for item in validated["quarantined"]:
+            con.execute("INSERT INTO quarantined_facts VALUES (?, ?, ?, ?, ?)",
+                        [run_id, item["document_id"], item["case_no"],
+                         json.dumps(item["fact"], ensure_ascii=False), "; ".join(item["failed"])])
+        for r in validated["results"]:
+            con.execute("INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [run_id, r["suite"], r["expectation"], json.dumps(r.get("kwargs"), ensure_ascii=False),
+                         r["success"], r.get("unexpected"), now])
+    return counts
+
+
+def _upsert_failed(con, run_id, case_no, url, http_status, error, now) -> None:
+    doc_id = "url:" + hashlib.sha256((url or f"case:{case_no}").encode()).hexdigest()
+    reason = error if http_status is None else f"HTTP {http_status}: {error}"
+    con.execute(
+        "INSERT INTO documents (document_id, case_no, url, fetch_status, parse_status, error, first_run_id, "
+        "last_run_id, fetched_at) VALUES (?, ?, ?, 'failed', 'skipped', ?, ?, ?, ?) "
+        "ON CONFLICT (document_id) DO UPDATE SET error = excluded.error, last_run_id = excluded.last_run_id, "
+        "fetched_at = excluded.fetched_at",
+        [doc_id, case_no, url or "", reason, run_id, run_id, now],
+    )
+
+
+# -- history and alerts ----------------------------------------------------------------------
+
+def _current_document(con, case_no: int) -> str | None:
+    """The company's newest parsed document: its own reports, else the 100-case report."""
+    row = con.execute(
+        "SELECT d.document_id FROM documents d "
+        "WHERE d.parse_status = 'parsed' AND (d.case_no = ? OR (d.case_no IS NULL AND EXISTS "
+        "  (SELECT 1 FROM facts f WHERE f.document_id = d.document_id AND f.case_no = ?))) "
+        "ORDER BY (d.case_no IS NOT NULL) DESC, d.report_year DESC NULLS LAST, d.fetched_at DESC LIMIT 1",
+        [case_no, case_no],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _history_targets(con, case_no: int) -> dict[str, Target]:
+    out = {}
+    for r in rows(con, "SELECT * FROM target_history WHERE case_no = ? AND is_current", [case_no]):
+        out[r["target_key"]] = Target(r["target_key"], r["metric"], r["value"], r["year"], r["number"],
+                                      r["page"], r["evidence"], r["document_id"])
+    return out
+
+
+def _update_history(con, run_id: str, now: datetime) -> dict:
+    companies = rows(con, "SELECT case_no, name, baseline_run_id FROM companies ORDER BY case_no")
+    history_rows = alerts = 0
+    for c in companies:
+        case_no = c["case_no"]
+        doc_id = _current_document(con, case_no)
+        if doc_id is None:
+            continue
+        facts = [Fact.from_dict(r) for r in rows(
+            con, "SELECT metric, year, value, base_year, scope, status, page, evidence FROM facts "
+                 "WHERE document_id = ? AND case_no = ? ORDER BY page, fact_id", [doc_id, case_no])]
+        for f in facts:
+            if f.metric == "re100":
+                f.value = True
+        new = targets_from_facts(facts, doc_id)
+        old = _history_targets(con, case_no)
+        # The first load of a company is its baseline: history rows, no alerts.
+        baseline = c["baseline_run_id"] is None
+        if baseline:
+            con.execute("UPDATE companies SET baseline_run_id = ? WHERE case_no = ?", [run_id, case_no])
+        for ch in diff_targets(case_no, old, new):
+            if ch.old:
+                con.execute(
+                    "UPDATE target_history SET valid_to = ?, is_current = false "
+                    "WHERE case_no = ? AND target_key = ? AND is_current", [now, case_no, ch.key])
+            if ch.new:
+                t = ch.new
+                con.execute(
+                    "INSERT INTO target_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, true, ?)",
+                    [_short_hash(case_no, t.key, t.value, doc_id, run_id), case_no, t.metric, t.key, t.value,
+                     t.year, t.number, doc_id, t.page, t.evidence, now, run_id])
+                history_rows += 1
+            if baseline:
+                continue
+            o, n = ch.old, ch.new
+            alert_id = _short_hash(case_no, ch.key, o and o.value, n and n.value, (n or o).document_id)
+            cur = con.execute(
+                "INSERT INTO alerts (alert_id, run_id, case_no, company, metric, target_key, change, old_value, "
+                "new_value, old_document_id, old_page, old_evidence, new_document_id, new_page, new_evidence, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (alert_id) DO NOTHING",
+                [alert_id, run_id, case_no, c["name"], ch.metric, ch.key, ch.change,
+                 o and o.value, n and n.value, o and o.document_id, o and o.page, o and o.evidence,
+                 doc_id if n else None, n and n.page, n and n.evidence, now])
+            alerts += cur.fetchone()[0]
+    return {"history_rows": history_rows, "alerts": alerts}
+
+
+def update_history(con, run_id: str) -> dict:
+    """Close changed or withdrawn targets, open new ones, record one alert per real change."""
+    with transaction(con):
+        return _update_history(con, run_id, utcnow())
+
+
+def pending_alerts(con) -> list[dict]:
+    return rows(con, "SELECT * FROM alerts WHERE delivered_at IS NULL ORDER BY created_at, case_no, target_key")
+
+
+def mark_delivered(con, alert_ids: list[str], delivery: str) -> None:
+    with transaction(con):
+        con.executemany("UPDATE alerts SET delivered_at = ?, delivery = ? WHERE alert_id = ?",
+                        [[utcnow(), delivery, a] for a in alert_ids])

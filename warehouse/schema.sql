@@ -1,0 +1,131 @@
+-- carbonwatch warehouse schema (DuckDB). Applied idempotently by warehouse.db.connect().
+-- Every table is documented in README.md ("Warehouse tables").
+
+CREATE TABLE IF NOT EXISTS runs (
+    run_id              VARCHAR PRIMARY KEY,   -- Airflow run id (or bootstrap-<time>)
+    started_at          TIMESTAMP NOT NULL,
+    finished_at         TIMESTAMP,
+    status              VARCHAR NOT NULL,      -- running | success | failed
+    sources_file        VARCHAR,
+    companies           INTEGER,               -- sources processed
+    documents_new       INTEGER,
+    documents_unchanged INTEGER,
+    documents_failed    INTEGER,
+    facts_added         INTEGER,
+    facts_quarantined   INTEGER,
+    history_rows        INTEGER,
+    alerts              INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS companies (
+    case_no      INTEGER PRIMARY KEY,          -- k-th 公司简介 of the 100-case report
+    name         VARCHAR NOT NULL,
+    sector       VARCHAR NOT NULL,
+    industry     VARCHAR NOT NULL,
+    report_pages INTEGER[] NOT NULL,           -- pages of the case in the report
+    landing_url  VARCHAR,                      -- from the sources file, when one was given
+    baseline_run_id VARCHAR,                   -- run whose targets became the baseline (raised no alerts)
+    loaded_at    TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS documents (
+    document_id   VARCHAR PRIMARY KEY,         -- sha256 of the bytes; 'url:<sha256 of url>' when never fetched
+    case_no       INTEGER,                     -- NULL for the 100-case report itself (covers every company)
+    url           VARCHAR NOT NULL,
+    final_url     VARCHAR,
+    title         VARCHAR,
+    report_year   INTEGER,
+    file_path     VARCHAR,                     -- content-addressed raw file
+    bytes         BIGINT,
+    etag          VARCHAR,
+    last_modified VARCHAR,
+    fetch_status  VARCHAR NOT NULL,            -- fetched | failed
+    parse_status  VARCHAR NOT NULL,            -- parsed | failed | skipped
+    error         VARCHAR,                     -- why fetch or parse failed
+    pages         INTEGER,
+    facts         INTEGER,
+    first_run_id  VARCHAR NOT NULL,
+    last_run_id   VARCHAR NOT NULL,
+    fetched_at    TIMESTAMP,
+    parsed_at     TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS fetch_log (
+    run_id     VARCHAR NOT NULL,
+    case_no    INTEGER,
+    url        VARCHAR,
+    http_status INTEGER,
+    reason     VARCHAR,
+    at         TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS facts (
+    fact_id     VARCHAR PRIMARY KEY,           -- hash of document + all fact fields
+    document_id VARCHAR NOT NULL,
+    case_no     INTEGER NOT NULL,
+    metric      VARCHAR NOT NULL,
+    year        INTEGER,
+    value       DOUBLE,                        -- percent; NULL for re100/sbti (presence is the fact)
+    base_year   INTEGER,
+    scope       VARCHAR,
+    status      VARCHAR NOT NULL,              -- target | achieved
+    page        INTEGER NOT NULL,
+    evidence    VARCHAR NOT NULL,
+    run_id      VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS quarantined_facts (
+    run_id      VARCHAR NOT NULL,
+    document_id VARCHAR,
+    case_no     INTEGER,
+    fact        JSON NOT NULL,
+    failed_expectations VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS validation_results (
+    run_id        VARCHAR NOT NULL,
+    suite         VARCHAR NOT NULL,
+    expectation   VARCHAR NOT NULL,
+    kwargs        JSON,
+    success       BOOLEAN NOT NULL,
+    unexpected    INTEGER,
+    evaluated_at  TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS target_history (
+    history_id  VARCHAR PRIMARY KEY,
+    case_no     INTEGER NOT NULL,
+    metric      VARCHAR NOT NULL,
+    target_key  VARCHAR NOT NULL,              -- metric|scope: one tracked target of a company
+    value       VARCHAR NOT NULL,              -- canonical text, e.g. '2050', '100% by 2030', '30% by 2030 vs 2019'
+    year        INTEGER,
+    number      DOUBLE,
+    document_id VARCHAR NOT NULL,
+    page        INTEGER,
+    evidence    VARCHAR,
+    valid_from  TIMESTAMP NOT NULL,
+    valid_to    TIMESTAMP,
+    is_current  BOOLEAN NOT NULL,
+    run_id      VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS alerts (
+    alert_id        VARCHAR PRIMARY KEY,       -- hash of company, target, old, new: one change alerts once
+    run_id          VARCHAR NOT NULL,
+    case_no         INTEGER NOT NULL,
+    company         VARCHAR,
+    metric          VARCHAR NOT NULL,
+    target_key      VARCHAR NOT NULL,
+    change          VARCHAR NOT NULL,          -- changed | added | withdrawn
+    old_value       VARCHAR,
+    new_value       VARCHAR,
+    old_document_id VARCHAR,
+    old_page        INTEGER,
+    old_evidence    VARCHAR,
+    new_document_id VARCHAR,
+    new_page        INTEGER,
+    new_evidence    VARCHAR,
+    created_at      TIMESTAMP NOT NULL,
+    delivered_at    TIMESTAMP,
+    delivery        VARCHAR                    -- where it was delivered, or the delivery error
+);

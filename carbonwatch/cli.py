@@ -164,5 +164,7 @@ def demo(report, var, port) -> None:
     sys.exit(run_demo(report=report, var=var, port=port, echo=click.echo))
 
 
+from carbonwatch import cli_analyst  # noqa: E402,F401  (query, alerts, export, report)
+
 if __name__ == "__main__":
     main()

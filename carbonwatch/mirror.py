@@ -42,11 +42,47 @@ class Edit:
     new_value: str | None
 
 
-EDITION2_EDITS: tuple[Edit, ...] = ()  # filled in below, once the case texts are known
+EDITION2_EDITS: tuple[Edit, ...] = (
+    # 中兴通讯 brings its carbon-neutral year forward
+    Edit(64, "早于 2060 年实现“碳中和”", "早于 2050 年实现“碳中和”", "carbon_neutral", "changed", "2060", "2050"),
+    # 蚂蚁集团 brings its net-zero year forward
+    Edit(71, "至 2030 年实现净零排放（范围 1、2 和 3）", "至 2028 年实现净零排放（范围 1、2 和 3）",
+         "net_zero", "changed", "2030", "2028"),
+    # 百度 joins RE100
+    Edit(67, "“碳中和”的气候目标。", "“碳中和”的气候目标，并于 2024 年正式加入 RE100 倡议。", "re100", "added", None, "member"),
+    # TCL drops its peak year
+    Edit(30, "承诺“不晚于 2030 年实现碳达峰，不晚于 2050 年实现碳中和”", "承诺“不晚于 2050 年实现碳中和”",
+         "peak", "withdrawn", "2030", None),
+)
 
 
 def case_dir_name(case_no: int) -> str:
     return f"{case_no:03d}"
+
+
+def _wrap(text: str, measure, limit: float) -> list[str]:
+    """Wrap a line to `limit` only where extractors.pdftext.join_lines puts it back as it
+    was: beside a CJK character (joined with nothing) or at a space between two non-CJK
+    characters (joined with one space). So the mirror's page text equals the report's."""
+    from extractors.pdftext import is_cjk
+
+    lines, start, last_break = [], 0, None
+    i = 0
+    while i < len(text):
+        a, b = text[i - 1] if i else "", text[i]
+        if i > start and b != " " and a != " " and (is_cjk(a) or is_cjk(b)):
+            last_break = (i, i)  # cut before b, nothing dropped
+        elif b == " " and i > start and i + 1 < len(text) and not is_cjk(a) and not is_cjk(text[i + 1]):
+            last_break = (i, i + 1)  # cut at the space, drop it
+        if measure(text[start:i + 1]) > limit and last_break and last_break[0] > start:
+            cut, resume = last_break
+            lines.append(text[start:cut])
+            start, last_break = resume, None
+            i = resume
+            continue
+        i += 1
+    lines.append(text[start:])
+    return lines
 
 
 def _render_pdf(path: Path, title: str, chunks: list[tuple[int, str]], note: str | None = None) -> None:
@@ -67,15 +103,7 @@ def _render_pdf(path: Path, title: str, chunks: list[tuple[int, str]], note: str
     for _, text in chunks:
         lines = []
         for raw in text.splitlines() or [""]:
-            line, used = "", 0.0
-            for ch in raw:  # wrap at the page width, one char's width at a time
-                w = pdfmetrics.stringWidth(ch, font, size)
-                if used + w > width - 2 * margin:
-                    lines.append(line)
-                    line, used = "", 0.0
-                line += ch
-                used += w
-            lines.append(line)
+            lines += _wrap(raw, lambda s: pdfmetrics.stringWidth(s, font, size), width - 2 * margin)
         if note:
             lines = [note, ""] + lines
         leading = min(12.0, (height - 2 * margin) / max(len(lines), 1))

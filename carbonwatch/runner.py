@@ -26,21 +26,42 @@ def airflow_env() -> dict:
     }
 
 
-def ensure_airflow_db() -> Path:
-    """`airflow db migrate` once per AIRFLOW_HOME (dag.test needs the metadata tables)."""
-    env = airflow_env()
-    os.environ.update(env)
+DUCKDB_POOL = "carbonwatch_duckdb_writer"  # the DAG's tasks that open the DuckDB file share its one slot
+DUCKDB_POOL_DESCRIPTION = "carbonwatch: every task that opens the DuckDB warehouse, one at a time"
+
+
+def airflow_cli() -> list[str]:
+    airflow = Path(sys.executable).with_name("airflow")
+    return [str(airflow)] if airflow.exists() else [sys.executable, "-m", "airflow"]
+
+
+def _airflow(args: list[str], env: dict, what: str) -> None:
+    proc = subprocess.run(airflow_cli() + args, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"airflow {what} failed in {env.get('AIRFLOW_HOME')}:\n{proc.stderr[-2000:]}")
+
+
+def prepare_airflow_home(env: dict) -> Path:
+    """`airflow db migrate` once per AIRFLOW_HOME, then the pool `carbonwatch_duckdb_writer`
+    (size 1; the scheduler never runs tasks of a pool that does not exist). `env` is the
+    complete environment of the airflow commands (AIRFLOW_HOME etc.)."""
     home = Path(env["AIRFLOW_HOME"])
     home.mkdir(parents=True, exist_ok=True)
-    marker = home / ".migrated"
-    if not marker.exists():
-        airflow = Path(sys.executable).with_name("airflow")
-        cmd = [str(airflow)] if airflow.exists() else [sys.executable, "-m", "airflow"]
-        proc = subprocess.run(cmd + ["db", "migrate"], env=os.environ.copy(), capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(f"airflow db migrate failed in {home}:\n{proc.stderr[-2000:]}")
-        marker.write_text("ok\n")
+    migrated = home / ".migrated"
+    if not migrated.exists():
+        _airflow(["db", "migrate"], env, "db migrate")
+        migrated.write_text("ok\n")
+    pooled = home / f".pool-{DUCKDB_POOL}"
+    if not pooled.exists():
+        _airflow(["pools", "set", DUCKDB_POOL, "1", DUCKDB_POOL_DESCRIPTION], env, "pools set")
+        pooled.write_text("1\n")
     return home
+
+
+def ensure_airflow_db() -> Path:
+    """Airflow's metadata DB (dag.test needs its tables) and the DuckDB writer pool."""
+    os.environ.update(airflow_env())
+    return prepare_airflow_home(os.environ.copy())
 
 
 def load_dag():

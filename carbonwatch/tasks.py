@@ -15,6 +15,77 @@ from carbonwatch import settings
 log = logging.getLogger("carbonwatch")
 
 
+AIRFLOW_VARIABLES = {  # Airflow Variable -> setting (conf > Variable > environment > default)
+    "carbonwatch_sources": "sources",
+    "carbonwatch_warehouse": "warehouse",
+    "carbonwatch_raw_dir": "raw_dir",
+    "carbonwatch_report": "report",
+    "carbonwatch_outbox": "outbox",
+    "carbonwatch_alert_webhook": "alert_webhook",
+}
+WEBHOOK_CONNECTION = "carbonwatch_alert_webhook"  # an http Connection; its URI is the webhook
+
+
+def airflow_settings() -> dict:
+    """Settings kept in Airflow: the Variables of AIRFLOW_VARIABLES and the Connection
+    `carbonwatch_alert_webhook` (e.g. AIRFLOW_CONN_CARBONWATCH_ALERT_WEBHOOK='https://hooks…').
+    Only inside a running task; returns {} where Airflow cannot be asked."""
+    try:
+        from airflow.sdk import Variable
+    except ImportError:
+        return {}
+    out = {}
+    for key, setting in AIRFLOW_VARIABLES.items():
+        try:
+            value = Variable.get(key, default=None)
+        except Exception:  # outside a task / no API server
+            return out
+        if value not in (None, ""):
+            out[setting] = value
+    if "alert_webhook" not in out:
+        url = _webhook_connection()
+        if url:
+            out["alert_webhook"] = url
+    return out
+
+
+def _webhook_connection() -> str | None:
+    try:
+        from airflow.sdk import Connection
+
+        conn = Connection.get(WEBHOOK_CONNECTION)
+    except Exception:  # not defined
+        return None
+    if conn.host and "://" in conn.host:  # the whole URL kept in host
+        return conn.host
+    scheme = conn.schema if conn.schema in ("http", "https") else ("https" if conn.conn_type == "https" else "http")
+    port = f":{conn.port}" if conn.port else ""
+    return f"{scheme}://{conn.host}{port}" if conn.host else None
+
+
+def gx_root(ctx: dict) -> str:
+    """Great Expectations' file context (suites copied from expectations/, results, Data Docs):
+    $CARBONWATCH_GX or <var>/gx; Data Docs in <gx_root>/data_docs/index.html."""
+    import os
+
+    return str(Path(os.environ.get("CARBONWATCH_GX") or Path(ctx.get("var") or settings.var_dir()) / "gx").resolve())
+
+
+def mark_evidence_on_page(facts: list[dict], texts: list[tuple[int, str]]) -> None:
+    """Set fact["evidence_on_page"]: is the quote (whitespace aside) on the page it cites, in
+    the text the extractor read? None when that page's text is not at hand."""
+    import re
+
+    squash = re.compile(r"\s+")
+    pages = {}
+    for page, text in texts:
+        pages[page] = pages.get(page, "") + squash.sub("", text)
+    for f in facts:
+        page = pages.get(f.get("page"))
+        evidence = squash.sub("", f.get("evidence") or "")
+        f["evidence_on_page"] = None if page is None else bool(evidence) and evidence in page
+
+
 def prepare(conf: dict | None, run_id: str) -> dict:
     """Resolve settings, bootstrap a new warehouse from the 100-case report, open the run."""
     from warehouse.db import connect
@@ -24,14 +95,14 @@ def prepare(conf: dict | None, run_id: str) -> dict:
     con = connect(ctx["warehouse"])
     try:
         if not is_bootstrapped(con):
-            bootstrap_warehouse(con, ctx["report"])
+            bootstrap_warehouse(con, ctx["report"], gx_root=gx_root(ctx), run_name=f"bootstrap-{run_id}")
         start_run(con, run_id, ctx["sources"])
     finally:
         con.close()
     return ctx
 
 
-def bootstrap_warehouse(con, report: str) -> dict:
+def bootstrap_warehouse(con, report: str, gx_root: str | None = None, run_name: str | None = None) -> dict:
     from expectations.validate import validate_companies
     from extractors.cases import case_record, segment_cases
     from warehouse.load import bootstrap, utcnow
@@ -40,7 +111,7 @@ def bootstrap_warehouse(con, report: str) -> dict:
         raise FileNotFoundError(f"the 100-case report is needed to bootstrap a new warehouse: {report} not found "
                                 "(set CARBONWATCH_REPORT)")
     records = [case_record(c) for c in segment_cases(report)]
-    failed = [r for r in validate_companies(records) if not r["success"]]
+    failed = [r for r in validate_companies(records, gx_root=gx_root, run_name=run_name) if not r["success"]]
     if failed:
         raise ValueError("the report's cases failed validation: " + "; ".join(r["expectation"] for r in failed))
     counts = bootstrap(con, report, records, run_id=f"bootstrap-{utcnow():%Y%m%dT%H%M%S}")
@@ -54,7 +125,7 @@ def discover(ctx: dict) -> list[dict]:
     from warehouse.db import connect, rows
 
     sources = read_sources(ctx["sources"])
-    con = connect(ctx["warehouse"])
+    con = connect(ctx["warehouse"], read_only=True)  # prepare created it; discover only reads
     try:
         known_cases = {r[0] for r in con.execute("SELECT case_no FROM companies").fetchall()}
         known = {}
@@ -108,7 +179,9 @@ def extract(ctx: dict, crawl: dict) -> list[dict]:
             continue
         result = {"document_id": doc["sha256"], "case_no": crawl["case_no"], "url": doc["url"]}
         try:
-            extracted = extract_document(doc["path"]).record()
+            document = extract_document(doc["path"])
+            extracted = document.record()
+            mark_evidence_on_page(extracted["facts"], document.texts)
             result |= {"status": "parsed", "pages": extracted["pages"], "facts": extracted["facts"], "error": None}
         except DocumentError as exc:
             result |= {"status": "failed", "pages": None, "facts": [], "error": str(exc)}
@@ -126,7 +199,7 @@ def validate(ctx: dict, extractions: list[list[dict]]) -> dict:
 
     items = [{"document_id": e["document_id"], "case_no": e["case_no"], "fact": f}
              for batch in extractions for e in batch for f in e.get("facts", [])]
-    result = validate_facts(items)
+    result = validate_facts(items, gx_root=gx_root(ctx), run_name=ctx.get("run_id"))
     log.info("validated %d facts: %d valid, %d quarantined", len(items), len(result["valid"]), len(result["quarantined"]))
     return result
 
@@ -154,17 +227,24 @@ def detect_changes(ctx: dict, counts: dict) -> dict:
 
 
 def alert(ctx: dict, counts: dict) -> dict:
-    """Deliver every undelivered alert, then close the run with its counts."""
-    from carbonwatch.alerts import deliver
+    """Deliver every undelivered alert (Airflow notifier: outbox, webhook, SMTP), close the run,
+    then publish the read-only snapshot analysts open (atomically: they never see a half-loaded
+    state, and their connections never block the next load)."""
+    from carbonwatch.notifiers import CarbonwatchAlertNotifier
     from warehouse.db import connect
-    from warehouse.load import finish_run, mark_delivered, pending_alerts
+    from warehouse.load import finish_run
+    from warehouse.snapshot import publish_snapshot
 
+    notifier = CarbonwatchAlertNotifier(warehouse=ctx["warehouse"], outbox=ctx.get("outbox"),
+                                        webhook_url=ctx.get("alert_webhook"))
+    notifier({"run_id": ctx["run_id"], "params": {}})
+    delivery = notifier.result or {}
     con = connect(ctx["warehouse"])
     try:
-        pending = pending_alerts(con)
-        for where, ids in deliver(pending, ctx).items():
-            mark_delivered(con, ids, where)
         finish_run(con, ctx["run_id"], counts | {"alerts": counts.get("alerts", 0)})
+        con.execute("CHECKPOINT")
     finally:
         con.close()
-    return counts | {"delivered": len(pending)}
+    publish_snapshot(ctx["warehouse"])
+    return counts | {"delivered": sum(delivery.get("delivered", {}).values()),
+                     "delivery_failed": sorted(delivery.get("failed", {}))}

@@ -5,21 +5,50 @@ Every night at 02:00 Asia/Shanghai: crawl each company's site for its ESG/CSR re
 climate targets with pdfplumber, validate them with Great Expectations, load the DuckDB
 warehouse, diff every company's targets against its history and alert on changes.
 
-discover → fetch (one task per company) → extract (one task per company) → validate → load →
-detect_changes → alert
+prepare → discover → fetch (one task per company) → extract (one task per company) → validate →
+load → detect_changes → alert (publishes the asset `carbonwatch_warehouse`, which schedules the
+DAG `carbonwatch_reporting`)
 
-Run conf (all optional; defaults come from the environment, see carbonwatch/settings.py):
-`sources` (CSV: case_no,name,landing_url[,allowed_domains,seed_urls,notes]), `warehouse`
-(DuckDB file; a new one is first loaded with the 100 cases of the report), `raw_dir`, `report`.
+Settings, first found wins: the run's conf (`sources`, `warehouse`, `raw_dir`, `report`,
+`outbox`, `alert_webhook`), the Airflow Variables `carbonwatch_sources`, `carbonwatch_warehouse`,
+`carbonwatch_raw_dir`, `carbonwatch_report`, `carbonwatch_outbox` and the Connection (or
+Variable) `carbonwatch_alert_webhook`, the environment (carbonwatch/settings.py).
 
 A dead site or a broken PDF fails that company's document, never the run: failures are rows in
-`documents` and `fetch_log`. Only the load tasks write to DuckDB, one at a time.
+`documents` and `fetch_log`, so retries (2 per task) only cover the infrastructure (a killed
+worker, a locked file), never bad input. Every task that opens the DuckDB file (prepare,
+discover, load, detect_changes, alert) runs in the pool `carbonwatch_duckdb_writer` (1 slot)
+and on the Celery queue `duckdb_writer`; fetch and extract are mapped per company and run in
+parallel. A task that fails after its retries, or a run that fails, writes a failure alert
+(carbonwatch/callbacks.py).
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pendulum
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import Asset, dag, get_current_context, task
 from airflow.timetables.trigger import CronTriggerTimetable
+
+from carbonwatch.callbacks import on_dag_failure, on_task_failure
+
+# The DuckDB warehouse as an Airflow asset: `alert` (the last writer of a run) updates it,
+# carbonwatch_reporting is scheduled on it. The event's extra carries the warehouse path.
+WAREHOUSE_ASSET = Asset(name="carbonwatch_warehouse", uri="file:///carbonwatch/warehouse.duckdb", group="carbonwatch")
+DUCKDB_POOL = "carbonwatch_duckdb_writer"  # size 1: created by runner.ensure_airflow_db / airflow-init
+DUCKDB_QUEUE = "duckdb_writer"  # Celery queue of the single-concurrency writer worker (docker-compose.yml)
+
+default_args = {
+    "owner": "carbonwatch",
+    "retries": 2,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=10),
+    "execution_timeout": timedelta(minutes=30),
+    "on_failure_callback": on_task_failure,
+}
+# Everything that opens the DuckDB file: one at a time, on the worker that holds the file.
+writer = {"pool": DUCKDB_POOL, "queue": DUCKDB_QUEUE}
 
 
 @dag(
@@ -28,58 +57,76 @@ from airflow.timetables.trigger import CronTriggerTimetable
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=timedelta(hours=6),
+    default_args=default_args,
+    on_failure_callback=on_dag_failure,
     tags=["carbonwatch"],
     doc_md=__doc__,
 )
 def carbonwatch_nightly():
-    @task
+    # bootstrap parses the 100-case report on a new warehouse: allow for it
+    @task(execution_timeout=timedelta(minutes=20), **writer)
     def prepare() -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+
         from carbonwatch import tasks
 
         context = get_current_context()
-        return tasks.prepare(context["dag_run"].conf, context["run_id"])
+        conf = tasks.airflow_settings() | dict(context["dag_run"].conf or {})
+        try:
+            return tasks.prepare(conf, context["run_id"])
+        except (FileNotFoundError, ValueError) as exc:  # bad configuration: retrying cannot help
+            raise AirflowFailException(str(exc)) from exc
 
-    @task
+    @task(execution_timeout=timedelta(minutes=5), **writer)
     def discover(ctx: dict) -> list[dict]:
         from carbonwatch import tasks
 
         return tasks.discover(ctx)
 
-    @task
+    # one company's crawl: polite delays and a few documents; site faults are recorded, not raised
+    @task(execution_timeout=timedelta(minutes=20), max_active_tis_per_dagrun=8)
     def fetch(item: dict, ctx: dict) -> dict:
         from carbonwatch import tasks
 
         return tasks.fetch(ctx, item)
 
-    @task
+    # each PDF has its own time/memory cap (extractors/document.py, 300 s default)
+    @task(execution_timeout=timedelta(minutes=30), max_active_tis_per_dagrun=8)
     def extract(crawl: dict, ctx: dict) -> list[dict]:
         from carbonwatch import tasks
 
         return tasks.extract(ctx, crawl)
 
-    @task
+    @task(execution_timeout=timedelta(minutes=15))
     def validate(ctx: dict, extractions: list) -> dict:
         from carbonwatch import tasks
 
         return tasks.validate(ctx, list(extractions))
 
-    @task
+    @task(execution_timeout=timedelta(minutes=15), **writer)
     def load(ctx: dict, crawls: list, extractions: list, validated: dict) -> dict:
         from carbonwatch import tasks
 
         return tasks.load(ctx, list(crawls), list(extractions), validated)
 
-    @task
+    @task(execution_timeout=timedelta(minutes=15), **writer)
     def detect_changes(ctx: dict, counts: dict) -> dict:
         from carbonwatch import tasks
 
         return tasks.detect_changes(ctx, counts)
 
-    @task
+    @task(execution_timeout=timedelta(minutes=10), outlets=[WAREHOUSE_ASSET], **writer)
     def alert(ctx: dict, counts: dict) -> dict:
         from carbonwatch import tasks
 
-        return tasks.alert(ctx, counts)
+        result = tasks.alert(ctx, counts)
+        outlet_events = get_current_context().get("outlet_events")
+        if outlet_events is not None:  # tell carbonwatch_reporting which warehouse changed
+            outlet_events[WAREHOUSE_ASSET].extra = {
+                "warehouse": ctx["warehouse"], "var": ctx.get("var"), "run_id": ctx["run_id"], "outbox": ctx.get("outbox"),
+                **{k: v for k, v in result.items() if isinstance(v, (int, float, str))}}
+        return result
 
     ctx = prepare()
     crawls = fetch.partial(ctx=ctx).expand(item=discover(ctx))

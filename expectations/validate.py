@@ -1,44 +1,97 @@
-"""Run the Great Expectations suites kept as JSON in this folder.
+"""Run the Great Expectations suites kept as JSON in this folder (facts.json, companies.json).
 
-GX validates pandas DataFrames here (its DuckDB datasource is broken in 1.24, see STACK.md).
-Row-level failures come back by index so the caller can quarantine those rows.
+The JSON files here are the source of truth. GX validates pandas DataFrames (its DuckDB
+datasource is broken in 1.24, see STACK.md). Row-level failures come back by index so the
+caller can quarantine those rows.
+
+Two modes:
+- no ``gx_root``: an ephemeral GX context (unit tests, the CLI);
+- ``gx_root=DIR`` (the nightly DAG: ``<var>/gx``): a GX *file* context in DIR. The suites are
+  copied into it, every run is a Checkpoint run whose results are kept in
+  ``DIR/uncommitted/validations/`` and whose UpdateDataDocsAction rebuilds the GX Data Docs in
+  ``DIR/data_docs/`` (open ``DIR/data_docs/index.html``).
+
+Derived columns (computed here, before GX sees the frame, so that row-level expectations can
+check cross-row rules):
+- ``neutrality_year``: for a peak fact, the earliest net_zero/carbon_neutral year of the same
+  company, document and scope (null when there is none) — the suite expects
+  ``neutrality_year >= year`` (a peak after neutrality is an extraction error);
+- ``evidence_on_page``: set by the extract task (carbonwatch/tasks.py) — is the quote on the
+  page it cites; null when unknown (not checked).
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
-from importlib import resources
+from pathlib import Path
 
 from carbonwatch.schema import FACT_FIELDS
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+SUITES_DIR = Path(__file__).resolve().parent
+DATA_DOCS_SITE = "carbonwatch"
+DATA_DOCS_DIR = "data_docs"  # relative to gx_root
+NEUTRALITY_METRICS = ("net_zero", "carbon_neutral")
+log = logging.getLogger("carbonwatch.expectations")
 
 
 def load_suite_dict(name: str) -> dict:
-    return json.loads(resources.files("expectations").joinpath(f"{name}.json").read_text(encoding="utf-8"))
+    return json.loads((SUITES_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
 
-def run_suite(name: str, frame) -> list[dict]:
-    """Validate `frame` against suite `name`; one result dict per expectation:
-    {suite, expectation, kwargs, success, unexpected, unexpected_index}."""
+def data_docs_index(gx_root: str | Path) -> Path:
+    return Path(gx_root) / DATA_DOCS_DIR / "index.html"
+
+
+def _file_context(gx_root: str | Path):
     import great_expectations as gx
 
-    context = gx.get_context(mode="ephemeral")
+    root = Path(gx_root)
+    root.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", context_root_dir=str(root))
     context.variables.progress_bars = {"globally": False}
+    site = {
+        "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": f"{DATA_DOCS_DIR}/"},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    }
+    sites = context.list_data_docs_sites()
+    if DATA_DOCS_SITE not in sites:
+        context.add_data_docs_site(DATA_DOCS_SITE, site)
+    if "local_site" in sites:
+        context.delete_data_docs_site("local_site")
+    return context
+
+
+def run_suite(name: str, frame, gx_root: str | Path | None = None, run_name: str | None = None) -> list[dict]:
+    """Validate `frame` against suite `name`; one result dict per expectation:
+    {suite, expectation, kwargs, success, unexpected, unexpected_index, exception}."""
+    import great_expectations as gx
+
     spec = load_suite_dict(name)
-    suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=spec["expectations"], meta=spec.get("meta")))
-    batch = (
-        context.data_sources.add_pandas(f"{name}_source")
-        .add_dataframe_asset(name)
-        .add_batch_definition_whole_dataframe("whole")
-        .get_batch(batch_parameters={"dataframe": frame})
-    )
-    outcome = batch.validate(suite, result_format="COMPLETE")
+    suite = gx.ExpectationSuite(name=name, expectations=spec["expectations"], meta=spec.get("meta"))
+    if gx_root is None:
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = {"globally": False}
+        suite = context.suites.add(suite)
+        batch = (
+            context.data_sources.add_pandas(f"{name}_source")
+            .add_dataframe_asset(name)
+            .add_batch_definition_whole_dataframe("whole")
+            .get_batch(batch_parameters={"dataframe": frame})
+        )
+        outcome = batch.validate(suite, result_format="COMPLETE")
+    else:
+        outcome = _checkpoint_run(name, suite, frame, gx_root, run_name)
     results = []
     for r in outcome.results:
         cfg = r.expectation_config
         kwargs = {k: v for k, v in cfg.kwargs.items() if k != "batch_id"}
         label = cfg.type + (f"({kwargs['column']})" if "column" in kwargs else "")
+        if "column_A" in kwargs:
+            label = cfg.type + f"({kwargs['column_A']},{kwargs['column_B']})"
         results.append({
             "suite": name,
             "expectation": label,
@@ -51,15 +104,42 @@ def run_suite(name: str, frame) -> list[dict]:
     return results
 
 
-def validate_facts(items: list[dict]) -> dict:
-    """items: [{"document_id", "case_no", "fact": {...}}]. Returns
-    {"valid": [...], "quarantined": [item + {"failed": [expectation, ...]}], "results": [...]}."""
+def _checkpoint_run(name: str, suite, frame, gx_root, run_name: str | None):
+    """A Checkpoint run in the file context: results stored, Data Docs updated."""
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    context = _file_context(gx_root)
+    suite = context.suites.add_or_update(suite)
+    source = context.data_sources.add_or_update_pandas(f"{name}_source")
+    try:
+        asset = source.get_asset(name)
+    except LookupError:
+        asset = source.add_dataframe_asset(name)
+    try:
+        batch_definition = asset.get_batch_definition("whole")
+    except (KeyError, LookupError):
+        batch_definition = asset.add_batch_definition_whole_dataframe("whole")
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=f"{name}_validation", data=batch_definition, suite=suite))
+    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+        name=f"{name}_checkpoint", validation_definitions=[definition], result_format="COMPLETE",
+        actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[DATA_DOCS_SITE])]))
+    result = checkpoint.run(batch_parameters={"dataframe": frame},
+                            run_id=RunIdentifier(run_name=run_name or f"{name}-run"))
+    log.info("GX %s: %s; Data Docs: %s", name, "success" if result.success else "failures",
+             data_docs_index(gx_root))
+    return next(iter(result.run_results.values()))
+
+
+def facts_frame(items: list[dict]):
+    """The DataFrame the facts suite sees: one row per item, fact fields + ids + derived columns."""
     import pandas as pd
 
-    if not items:
-        return {"valid": [], "quarantined": [], "results": []}
     frame = pd.DataFrame(
-        [{**{k: it["fact"].get(k) for k in FACT_FIELDS}, "document_id": it["document_id"], "case_no": it["case_no"]}
+        [{**{k: it["fact"].get(k) for k in FACT_FIELDS}, "document_id": it["document_id"], "case_no": it["case_no"],
+          "evidence_on_page": it["fact"].get("evidence_on_page", it.get("evidence_on_page"))}
          for it in items]
     )
     # re100's value is a membership flag, not a percent: keep the percent checks on numbers only.
@@ -67,7 +147,26 @@ def validate_facts(items: list[dict]) -> dict:
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
     for col in ("year", "base_year", "page", "case_no"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
-    results = run_suite("facts", frame)
+    frame["evidence_on_page"] = frame["evidence_on_page"].astype("object").where(frame["evidence_on_page"].notna(), None)
+    # peak year <= neutrality year of the same company, document and scope
+    scope = frame["scope"].fillna("").astype(str)
+    neutral = frame[frame["metric"].isin(NEUTRALITY_METRICS) & frame["year"].notna()]
+    earliest = neutral.assign(scope_key=scope[neutral.index]).groupby(
+        ["case_no", "document_id", "scope_key"])["year"].min().to_dict()
+    frame["neutrality_year"] = pd.array(
+        [earliest.get((c, d, s)) if m == "peak" else None
+         for c, d, s, m in zip(frame["case_no"], frame["document_id"], scope, frame["metric"])], dtype="Int64")
+    return frame
+
+
+def validate_facts(items: list[dict], gx_root: str | Path | None = None, run_name: str | None = None) -> dict:
+    """items: [{"document_id", "case_no", "fact": {...}}]. Returns
+    {"valid": [...], "quarantined": [item + {"failed": [expectation, ...]}], "results": [...]}.
+    With gx_root, the run is kept in that GX file context and its Data Docs are rebuilt."""
+    if not items:
+        return {"valid": [], "quarantined": [], "results": []}
+    frame = facts_frame(items)
+    results = run_suite("facts", frame, gx_root, run_name)
     failed_by_row: dict[int, list[str]] = {}
     for r in results:
         for i in r.pop("unexpected_index"):
@@ -81,11 +180,11 @@ def validate_facts(items: list[dict]) -> dict:
     return {"valid": valid, "quarantined": quarantined, "results": results}
 
 
-def validate_companies(records: list[dict]) -> list[dict]:
+def validate_companies(records: list[dict], gx_root: str | Path | None = None, run_name: str | None = None) -> list[dict]:
     import pandas as pd
 
     frame = pd.DataFrame([{k: r[k] for k in ("case_no", "name", "sector", "industry")} for r in records])
-    results = run_suite("companies", frame)
+    results = run_suite("companies", frame, gx_root, run_name)
     for r in results:
         r.pop("unexpected_index")
     return results

@@ -171,14 +171,27 @@ def segment_lines(lines: list[Line]) -> list[Case]:
     return cases
 
 
+def report_year(pages: list[tuple[int, str]]) -> int | None:
+    """The report's year from its title pages ("…报告 2023", "2023 年度…报告")."""
+    for _, text in pages[:3]:
+        m = re.search(r"报告\s*(20\d\d)|(20\d\d)\s*年?度?[^\n]{0,20}报告|Report\s+(20\d\d)", text)
+        if m:
+            return int(next(g for g in m.groups() if g))
+    return None
+
+
 def segment_cases(pdf_path: str) -> list[Case]:
     """The company cases of the 100-case report PDF, in order (pdfplumber text)."""
     pages = list(plumber_texts(pdf_path))
-    return segment_lines(report_lines(pages))
+    cases = segment_lines(report_lines(pages))
+    year = report_year(pages)
+    for c in cases:
+        c.ref_year = year  # the report's year: past years are achievements
+    return cases
 
 
 def case_record(case: Case) -> dict:
-    facts = extract_facts(case.chunks)
+    facts = extract_facts(case.chunks, ref_year=getattr(case, "ref_year", None))
     return {
         "case_no": case.case_no,
         "name": case.name,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import heapq
 import os
-import shutil
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,14 +80,15 @@ class _Crawl:
         allowed = list(src["allowed_domains"])
         if landing_host and landing_host not in allowed:
             allowed.append(landing_host)
-        self.fetcher = Fetcher(config, allowed, self.raw_dir / ".tmp", result["log"])
-        self.fetcher.private_ok = set(src["allowed_domains"])  # named hosts may be private/loopback
+        self.fetcher = Fetcher(config, allowed, self.raw_dir / ".tmp", result["log"],
+                               private_ok=set(src["allowed_domains"]))
         self.known_by_sha = {}
         for url, row in known.items():
             if row and row.get("sha256"):
                 self.known_by_sha.setdefault(row["sha256"], url)
         self.pages: list = []  # heap of (depth, -score, order, url)
         self.seen_pages: set[str] = set()
+        self.page_link: dict[str, Link] = {}  # the link that led to a page (its text, if it is a PDF)
         self.docs: dict[str, Candidate] = {}
         self.doc_depth: dict[str, int] = {}
         self.done: set[str] = set()
@@ -127,6 +127,7 @@ class _Crawl:
         elif kind == "page" and depth + 1 <= self.cfg.max_depth:
             host = urlsplit(link.url).hostname or ""
             if host_allowed(host, self.fetcher.allowed) and link.url not in self.done:
+                self.page_link.setdefault(link.url, link)
                 self._push_page(link.url, depth + 1, score)
 
     def _next_doc(self) -> Candidate | None:
@@ -177,7 +178,7 @@ class _Crawl:
                 return
             if _is_pdf(res.head):  # a seed or page link that is itself a report
                 self.done.discard(url)
-                self._add_doc(Link(url, "", ""), 1.0, depth, url)
+                self._add_doc(self.page_link.get(url) or Link(url, "", ""), 1.0, depth, url)
                 return
             if not _looks_html(res):
                 reason = f"not an HTML page ({res.content_type or _sniff(res.head)}), not parsed"
@@ -222,7 +223,7 @@ class _Crawl:
                            last_modified=row["last_modified"] or prev.get("last_modified"))
                 self.run_sha.setdefault(sha, url)
             elif not res.ok:
-                row["error"] = res.error
+                row["error"] = res.error  # the fetcher has logged it
             elif not _is_pdf(res.head):
                 claims_pdf = "pdf" in (res.content_type or "").lower() or urlsplit(url).path.lower().endswith(".pdf")
                 if _looks_html(res) and not claims_pdf:
@@ -248,8 +249,8 @@ class _Crawl:
                 else:
                     row["status"] = "new"
                 self.run_sha.setdefault(sha, url)
-            if row["status"] == "failed":
-                self.log(url, res.http_status, row["error"], "document")
+            if row["status"] == "failed" and res.ok:
+                self.log(res.final_url, res.http_status, row["error"], "document")
             if row["report_year"] is None:
                 row["report_year"] = report_year(urlsplit(res.final_url).path)
             self.rows.append((row, cand))
@@ -299,10 +300,6 @@ def crawl_source(source: dict, raw_dir: Path, known: dict[str, dict] | None = No
         "downloaded": sum(d["http_status"] == 200 and d["sha256"] is not None for d in docs),
         "bytes_downloaded": sum(d["bytes"] or 0 for d in docs if d["http_status"] == 200 and d["sha256"]),
     }
-    try:
-        (raw_dir / ".tmp").rmdir()  # only if empty: another crawl may be using it
-    except OSError:
-        pass
     return result
 
 

@@ -61,19 +61,36 @@ class _Gate:
     def __init__(self, concurrency: int) -> None:
         self.sem = threading.BoundedSemaphore(max(1, concurrency))
         self.lock = threading.Lock()
-        self.next_start = 0.0  # monotonic time before which no new request may start
+        self.last_start = -1e9  # monotonic time the last request to the host started
+        self.blocked_until = 0.0  # Retry-After: no request to the host before this
 
 
-_gates: dict[str, _Gate] = {}
+_gates: dict[tuple[str, int], _Gate] = {}
 _gates_lock = threading.Lock()
+
+
+# robots.txt outcomes shared by the crawls in this process (RFC 9309 allows caching up to 24 h);
+# only answers are kept (a parsed file, or 4xx = no rules), never network failures.
+ROBOTS_TTL = 3600.0
+_robots_cache: dict[tuple[str, str], tuple[float, tuple]] = {}
+_robots_lock = threading.Lock()
 
 
 def _gate(netloc: str, concurrency: int) -> _Gate:
     with _gates_lock:
-        g = _gates.get(netloc)
+        g = _gates.get((netloc, concurrency))
         if g is None:
-            g = _gates[netloc] = _Gate(concurrency)
+            g = _gates[(netloc, concurrency)] = _Gate(concurrency)
         return g
+
+
+def reset_shared_state() -> None:
+    """Forget the per-host gates and cached robots.txt answers of this process (for tests, whose
+    servers may reuse a port of an earlier one)."""
+    with _gates_lock:
+        _gates.clear()
+    with _robots_lock:
+        _robots_cache.clear()
 
 
 # --------------------------------------------------------------------------- results
@@ -152,10 +169,12 @@ def _describe(exc: BaseException) -> str:
 
 # --------------------------------------------------------------------------- fetcher
 class Fetcher:
-    def __init__(self, config, allowed_domains: list[str], tmp_dir: Path, log: list) -> None:
+    def __init__(self, config, allowed_domains: list[str], tmp_dir: Path, log: list,
+                 private_ok: set[str] | None = None) -> None:
         self.config = config
         self.allowed = [d.lower() for d in allowed_domains]
-        self.private_ok = set(self.allowed)  # hosts named in allowed_domains may be private
+        # hosts that may resolve to private / loopback addresses: those named in allowed_domains
+        self.private_ok = set(self.allowed if private_ok is None else private_ok)
         self.tmp_dir = Path(tmp_dir)
         self.log_rows = log
         self.session = requests.Session()
@@ -215,7 +234,16 @@ class Fetcher:
         p = urlsplit(url)
         origin = f"{p.scheme}://{p.netloc}"
         if origin not in self._robots:
-            self._robots[origin] = self._load_robots(origin)
+            key = (origin, self.config.user_agent)
+            with _robots_lock:
+                hit = _robots_cache.get(key)
+            if hit and hit[0] > time.monotonic():
+                self._robots[origin] = hit[1]
+            else:
+                self._robots[origin] = entry = self._load_robots(origin)
+                if entry[1] is None:  # not a failure: share it
+                    with _robots_lock:
+                        _robots_cache[key] = (time.monotonic() + ROBOTS_TTL, entry)
         return self._robots[origin]
 
     def _load_robots(self, origin: str) -> tuple:
@@ -234,8 +262,8 @@ class Fetcher:
                 return parser, None, float(delay or 0.0)
             if res.http_status is not None and 400 <= res.http_status < 500:
                 return None, None, 0.0  # RFC 9309: unavailable -> no restrictions
-            if res.refused and res.http_status is None and "robots.txt" not in (res.error or ""):
-                return None, None, 0.0  # e.g. a redirect off the allowlist: treat as unavailable
+            if res.refused:
+                return None, None, 0.0  # e.g. redirected off the allowlist: unavailable too
             return None, f"robots.txt unreachable ({res.error}): site treated as disallowed", 0.0
         finally:
             res.discard()
@@ -313,7 +341,7 @@ class Fetcher:
             wait, retry_after = retry_wait
             if retry_after:
                 with gate.lock:  # the whole host backs off, not just this request
-                    gate.next_start = max(gate.next_start, time.monotonic() + wait)
+                    gate.blocked_until = max(gate.blocked_until, time.monotonic() + wait)
             time.sleep(wait)
             attempt += 1
 
@@ -323,8 +351,8 @@ class Fetcher:
         gate.sem.acquire()
         with gate.lock:
             now = time.monotonic()
-            start = max(now, gate.next_start)
-            gate.next_start = start + delay
+            start = max(now, gate.last_start + delay, gate.blocked_until)
+            gate.last_start = start
         if start > now:
             time.sleep(start - now)
         return time.monotonic() - t0
@@ -366,7 +394,7 @@ class Fetcher:
                 elif len(hops) > cfg.max_redirects:
                     res.error = f"too many redirects (more than {cfg.max_redirects})"
                 if res.error:
-                    self.log(nxt, status, res.error, kind)
+                    self.log(url, status, res.error, kind)
                     return None
                 hops.append(nxt)
                 return nxt
@@ -414,7 +442,7 @@ class Fetcher:
             length = None
         if length is not None and length > max_bytes and not truncate:
             raise _Fail(f"too large: Content-Length {length} exceeds the {max_bytes}-byte cap")
-        sock = None
+        sock = None  # its timeout is lowered so that no single read outlives the total deadline
         try:
             sock = resp.raw.connection.sock
         except AttributeError:

@@ -96,7 +96,8 @@ def normalise_source(row: dict, where: str = "source") -> dict:
 
 def read_sources(path) -> list[dict]:
     """Read and validate the sources CSV (UTF-8, a BOM is fine). Raises ValueError naming the
-    line and column of the first problem; duplicate case_no values are an error too."""
+    line and column of the first problem. A case_no may repeat (a company with several sites), a
+(case_no, landing_url) pair may not."""
     path = Path(path)
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh)
@@ -112,7 +113,7 @@ def read_sources(path) -> list[dict]:
         if dup:
             raise ValueError(f"{path}: duplicate column(s) {', '.join(sorted(dup))}")
         sources: list[dict] = []
-        seen: dict[int, int] = {}
+        seen: dict[tuple, int] = {}
         for row in reader:
             line = reader.line_num
             if not any(cell.strip() for cell in row):
@@ -121,10 +122,11 @@ def read_sources(path) -> list[dict]:
                 raise ValueError(f"{path}: line {line}: {len(row)} fields, header has {len(cols)}")
             rec = dict(zip(cols, row))
             src = normalise_source(rec, where=f"{path}: line {line}")
-            if src["case_no"] in seen:
+            key = (src["case_no"], src["landing_url"])  # a company may have several sites
+            if key in seen:
                 raise ValueError(
-                    f"{path}: line {line}: column 'case_no' {src['case_no']} repeats line {seen[src['case_no']]}"
+                    f"{path}: line {line}: columns 'case_no','landing_url' repeat line {seen[key]}"
                 )
-            seen[src["case_no"]] = line
+            seen[key] = line
             sources.append(src)
     return sources

@@ -97,7 +97,14 @@ class _Handler(BaseHTTPRequestHandler):
             route = route(self)
             if route is None:
                 return
-        self._answer(route)
+        with srv._lock:
+            srv.in_flight += 1
+            srv.max_in_flight = max(srv.max_in_flight, srv.in_flight)
+        try:
+            self._answer(route)
+        finally:
+            with srv._lock:
+                srv.in_flight -= 1
 
     def _answer(self, r: Route) -> None:
         stop = self.server.owner.stop_event
@@ -159,15 +166,23 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     owner: "CrawlServer"
 
+    def handle_error(self, request, client_address) -> None:  # clients hang up on purpose
+        pass
+
 
 class CrawlServer:
     """Threaded HTTP server on 127.0.0.1:<free port> with programmable routes."""
 
     def __init__(self) -> None:
+        from extractors.fetch import reset_shared_state
+
+        reset_shared_state()  # this port may be an earlier server's: no cached robots.txt or gates
         self._routes: dict[str, list] = {}
         self._lock = threading.Lock()
         self.requests: list[tuple[str, dict, float]] = []  # (path, headers, time)
         self.stop_event = threading.Event()
+        self.in_flight = 0
+        self.max_in_flight = 0  # most requests answered at the same time
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
         self.port = self._httpd.server_address[1]

@@ -43,8 +43,8 @@ def test_only_required_columns(tmp_path):
      "line 2: column 'allowed_domains' expects host names"),
     ("case_no,name,landing_url,seed_urls\n1,A,http://a.example/,/relative.pdf\n",
      "line 2: column 'seed_urls' must start with http"),
-    ("case_no,name,landing_url\n1,A,http://a.example/\n1,B,http://b.example/\n",
-     "line 3: column 'case_no' 1 repeats line 2"),
+    ("case_no,name,landing_url\n1,A,http://a.example/\n1,B,http://b.example/\n1,A,http://a.example/\n",
+     "line 4: columns 'case_no','landing_url' repeat line 2"),
     ("case_no,name,landing_url\n1,A,http://a.example/,extra\n", "line 2: 4 fields, header has 3"),
 ])
 def test_bad_input_names_line_and_column(tmp_path, text, message):

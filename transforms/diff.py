@@ -9,24 +9,34 @@ import re
 from dataclasses import dataclass
 
 from carbonwatch.schema import Fact
-from transforms.normalize import canonical_value, target_key
+from transforms.normalize import canonical_value, scope_group, target_key
 
-# A share that moves by no more than this many points is rounding, not a change.
+# A share or percentage that moves by no more than this many points is rounding, not a change.
 SHARE_TOLERANCE = 0.5
+PERCENT_METRICS = ("green_power_share", "renewable_electricity_target", "interim_target")
 
 
 @dataclass
 class Target:
-    """One tracked target of a company: every fact under one target key, merged."""
+    """One tracked target of a company: every fact under one target key, merged.
+
+    `value` is the comparable text (every canonical value under the key, sorted, joined by
+    '; '); year/number/status/base_year/page/evidence come from the key's representative fact:
+    the latest as-of year for a green-power share, the nearest open target year for an interim
+    or renewable-electricity target, else the first fact by page.
+    """
 
     key: str
     metric: str
-    value: str  # canonical values joined by '; ' (sorted)
+    value: str
     year: int | None
     number: float | None
     page: int | None
     evidence: str | None
     document_id: str | None = None
+    status: str | None = None
+    base_year: int | None = None
+    scope: str | None = None
 
 
 @dataclass
@@ -39,6 +49,17 @@ class Change:
     new: Target | None
 
 
+def _representative(group: list[Fact]) -> Fact:
+    metric = group[0].metric
+    if metric == "green_power_share":
+        return max(group, key=lambda f: (f.year or 0, -(f.page or 0)))
+    if metric in ("interim_target", "renewable_electricity_target"):
+        open_ = [f for f in group if f.status == "target" and f.year]
+        if open_:
+            return min(open_, key=lambda f: (f.year, f.page or 0))
+    return group[0]
+
+
 def targets_from_facts(facts: list[Fact], document_id: str | None = None) -> dict[str, Target]:
     by_key: dict[str, list[Fact]] = {}
     for f in facts:
@@ -46,10 +67,11 @@ def targets_from_facts(facts: list[Fact], document_id: str | None = None) -> dic
     out = {}
     for key, group in by_key.items():
         group.sort(key=lambda f: (f.page or 0))
-        first = group[0]
+        rep = _representative(group)
         value = "; ".join(sorted({canonical_value(f) for f in group}))
-        number = first.value if isinstance(first.value, (int, float)) and not isinstance(first.value, bool) else None
-        out[key] = Target(key, first.metric, value, first.year, number, first.page, first.evidence, document_id)
+        number = rep.value if isinstance(rep.value, (int, float)) and not isinstance(rep.value, bool) else None
+        out[key] = Target(key, rep.metric, value, rep.year, number, rep.page, rep.evidence, document_id,
+                          rep.status, rep.base_year, scope_group(rep.scope))
     return out
 
 
@@ -57,13 +79,23 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?=%)")
 
 
 def _same(old: str, new: str, metric: str) -> bool:
+    """Equal values, or percentages that moved only within rounding.
+
+    A green-power share is the same when every share is within SHARE_TOLERANCE (a new as-of
+    year with the same share is no target change); other percentage targets must also keep
+    their years and base years."""
     if old == new:
         return True
-    if metric == "green_power_share":
-        a, b = _NUMBER.findall(old), _NUMBER.findall(new)
-        if a and b and len(a) == len(b):
-            return all(abs(float(x) - float(y)) <= SHARE_TOLERANCE for x, y in zip(sorted(a), sorted(b)))
-    return False
+    if metric not in PERCENT_METRICS:
+        return False
+    a, b = _NUMBER.findall(old), _NUMBER.findall(new)
+    if not a or len(a) != len(b):
+        return False
+    if metric != "green_power_share" and _NUMBER.sub("#", old) != _NUMBER.sub("#", new):
+        return False
+    pairs = zip(sorted(map(float, a)), sorted(map(float, b))) if metric == "green_power_share" \
+        else zip(map(float, a), map(float, b))
+    return all(abs(x - y) <= SHARE_TOLERANCE for x, y in pairs)
 
 
 def diff_targets(case_no: int, old: dict[str, Target], new: dict[str, Target]) -> list[Change]:

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 
 import duckdb
 
 
 def schema_sql() -> str:
-    return resources.files("warehouse").joinpath("schema.sql").read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parent / "schema.sql").read_text(encoding="utf-8")
 
 
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -21,10 +20,14 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
         return duckdb.connect(str(path), read_only=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
-    con.execute(schema_sql())
-    from warehouse.views import create_views
+    try:
+        con.execute(schema_sql())
+        from warehouse.views import create_views
 
-    create_views(con)
+        create_views(con)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 

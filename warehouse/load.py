@@ -71,10 +71,11 @@ def _insert_facts(con, run_id: str, document_id: str, case_no: int, facts: list[
     return con.execute("SELECT count(*) FROM facts").fetchone()[0] - before
 
 
-def bootstrap(con, report_path: str | Path, case_records: list[dict], run_id: str) -> dict:
+def bootstrap(con, report_path: str | Path, case_records: list[dict], run_id: str,
+              now: datetime | None = None) -> dict:
     """Load the 100 cases of the report: companies, the report as a document, its facts,
     and every company's baseline targets (a baseline raises no alerts)."""
-    now = utcnow()
+    now = now or utcnow()
     report_path = Path(report_path)
     doc_id = sha256_file(report_path)
     with transaction(con):
@@ -157,6 +158,7 @@ def load_batch(con, run_id: str, crawls: list[dict], extractions: list[dict], va
                      len(ext.get("facts", [])) if ext else None, run_id, run_id, doc.get("fetched_at") or now,
                      now if ext else None],
                 )
+        _step("documents")
         for item in validated["valid"]:
             counts["facts_added"] += _insert_facts(con, run_id, item["document_id"], item["case_no"],
                                                    [Fact.from_dict(item["fact"])])
@@ -168,6 +170,7 @@ def load_batch(con, run_id: str, crawls: list[dict], extractions: list[dict], va
             con.execute("INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [run_id, r["suite"], r["expectation"], json.dumps(r.get("kwargs"), ensure_ascii=False),
                          r["success"], r.get("unexpected"), now])
+        _step("facts")
     return counts
 
 
@@ -185,24 +188,39 @@ def _upsert_failed(con, run_id, case_no, url, http_status, error, now) -> None:
 
 # -- history and alerts ----------------------------------------------------------------------
 
-def _current_document(con, case_no: int) -> str | None:
-    """The company's newest parsed document: its own reports, else the 100-case report."""
+def _current_document(con, case_no: int) -> tuple[str, int | None] | None:
+    """The company's newest parsed document: its own reports, else the 100-case report.
+
+    Several reports of one company (even from one run) resolve by report date: report_year,
+    then fetch time; the newest wins. The others keep their documents and facts as evidence."""
     row = con.execute(
-        "SELECT d.document_id FROM documents d "
+        "SELECT d.document_id, d.report_year FROM documents d "
         "WHERE d.parse_status = 'parsed' AND (d.case_no = ? OR (d.case_no IS NULL AND EXISTS "
         "  (SELECT 1 FROM facts f WHERE f.document_id = d.document_id AND f.case_no = ?))) "
-        "ORDER BY (d.case_no IS NOT NULL) DESC, d.report_year DESC NULLS LAST, d.fetched_at DESC LIMIT 1",
+        "ORDER BY (d.case_no IS NOT NULL) DESC, d.report_year DESC NULLS LAST, d.fetched_at DESC NULLS LAST, "
+        "d.document_id LIMIT 1",
         [case_no, case_no],
     ).fetchone()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else None
 
 
 def _history_targets(con, case_no: int) -> dict[str, Target]:
     out = {}
     for r in rows(con, "SELECT * FROM target_history WHERE case_no = ? AND is_current", [case_no]):
         out[r["target_key"]] = Target(r["target_key"], r["metric"], r["value"], r["year"], r["number"],
-                                      r["page"], r["evidence"], r["document_id"])
+                                      r["page"], r["evidence"], r["document_id"], r.get("status"),
+                                      r.get("base_year"), r.get("scope"))
     return out
+
+
+# Called with a step name inside load transactions ("documents", "facts", "history"); tests use
+# it to kill the process mid-load. None in production.
+load_hook = None
+
+
+def _step(name: str) -> None:
+    if load_hook is not None:
+        load_hook(name)
 
 
 def _update_history(con, run_id: str, now: datetime) -> dict:
@@ -210,9 +228,10 @@ def _update_history(con, run_id: str, now: datetime) -> dict:
     history_rows = alerts = 0
     for c in companies:
         case_no = c["case_no"]
-        doc_id = _current_document(con, case_no)
-        if doc_id is None:
+        current = _current_document(con, case_no)
+        if current is None:
             continue
+        doc_id, report_year = current
         facts = [Fact.from_dict(r) for r in rows(
             con, "SELECT metric, year, value, base_year, scope, status, page, evidence FROM facts "
                  "WHERE document_id = ? AND case_no = ? ORDER BY page, fact_id", [doc_id, case_no])]
@@ -221,6 +240,10 @@ def _update_history(con, run_id: str, now: datetime) -> dict:
                 f.value = True
         new = targets_from_facts(facts, doc_id)
         old = _history_targets(con, case_no)
+        if not new and old:
+            # A newer report from which nothing at all was extracted (e.g. a scanned PDF) is no
+            # evidence that every target was withdrawn: keep the history as it is.
+            continue
         # The first load of a company is its baseline: history rows, no alerts.
         baseline = c["baseline_run_id"] is None
         if baseline:
@@ -228,41 +251,70 @@ def _update_history(con, run_id: str, now: datetime) -> dict:
         for ch in diff_targets(case_no, old, new):
             if ch.old:
                 con.execute(
-                    "UPDATE target_history SET valid_to = ?, is_current = false "
-                    "WHERE case_no = ? AND target_key = ? AND is_current", [now, case_no, ch.key])
+                    "UPDATE target_history SET valid_to = ?, is_current = false, closed_by_document_id = ?, "
+                    "closed_run_id = ? WHERE case_no = ? AND target_key = ? AND is_current",
+                    [now, doc_id, run_id, case_no, ch.key])
             if ch.new:
                 t = ch.new
                 con.execute(
-                    "INSERT INTO target_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, true, ?)",
+                    "INSERT INTO target_history (history_id, case_no, metric, target_key, value, year, number, "
+                    "document_id, page, evidence, valid_from, valid_to, is_current, run_id, status, base_year, "
+                    "scope, report_year) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, true, ?, ?, ?, ?, ?)",
                     [_short_hash(case_no, t.key, t.value, doc_id, run_id), case_no, t.metric, t.key, t.value,
-                     t.year, t.number, doc_id, t.page, t.evidence, now, run_id])
+                     t.year, t.number, doc_id, t.page, t.evidence, now, run_id, t.status, t.base_year,
+                     t.scope, report_year])
                 history_rows += 1
             if baseline:
                 continue
             o, n = ch.old, ch.new
-            alert_id = _short_hash(case_no, ch.key, o and o.value, n and n.value, (n or o).document_id)
+            # One change alerts once: the id is the company, the target, old and new value and the
+            # document that made the change; re-running a load or a diff cannot add it again.
+            alert_id = _short_hash(case_no, ch.key, o and o.value, n and n.value, doc_id)
             cur = con.execute(
                 "INSERT INTO alerts (alert_id, run_id, case_no, company, metric, target_key, change, old_value, "
                 "new_value, old_document_id, old_page, old_evidence, new_document_id, new_page, new_evidence, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (alert_id) DO NOTHING",
                 [alert_id, run_id, case_no, c["name"], ch.metric, ch.key, ch.change,
                  o and o.value, n and n.value, o and o.document_id, o and o.page, o and o.evidence,
-                 doc_id if n else None, n and n.page, n and n.evidence, now])
+                 doc_id, n and n.page, n and n.evidence, now])
             alerts += cur.fetchone()[0]
+        _step("history")
     return {"history_rows": history_rows, "alerts": alerts}
 
 
-def update_history(con, run_id: str) -> dict:
+def update_history(con, run_id: str, now: datetime | None = None) -> dict:
     """Close changed or withdrawn targets, open new ones, record one alert per real change."""
     with transaction(con):
-        return _update_history(con, run_id, utcnow())
+        return _update_history(con, run_id, now or utcnow())
 
 
-def pending_alerts(con) -> list[dict]:
-    return rows(con, "SELECT * FROM alerts WHERE delivered_at IS NULL ORDER BY created_at, case_no, target_key")
+# -- alert delivery bookkeeping --------------------------------------------------------------
+
+def pending_alerts(con, channels: list[str] | None = None) -> list[dict]:
+    """Alerts some channel has not taken yet; each with `delivered_to`, the channels that have."""
+    out = rows(con, "SELECT a.*, coalesce((SELECT list(channel ORDER BY channel) FROM alert_deliveries d "
+                    "WHERE d.alert_id = a.alert_id), []) AS delivered_to FROM alerts a "
+                    "WHERE a.delivered_at IS NULL ORDER BY a.created_at, a.case_no, a.target_key")
+    if channels is not None:
+        out = [a for a in out if set(channels) - set(a["delivered_to"])]
+    return out
 
 
-def mark_delivered(con, alert_ids: list[str], delivery: str) -> None:
+def mark_delivered(con, alert_ids: list[str], channel: str, detail: str | None = None,
+                   required: list[str] | None = None) -> None:
+    """Record that `channel` took these alerts; an alert is delivered once every channel in
+    `required` (default: just this one) has it."""
+    if not alert_ids:
+        return
+    required = sorted(set(required or [channel]))
+    now = utcnow()
     with transaction(con):
-        con.executemany("UPDATE alerts SET delivered_at = ?, delivery = ? WHERE alert_id = ?",
-                        [[utcnow(), delivery, a] for a in alert_ids])
+        con.executemany("INSERT INTO alert_deliveries VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                        [[a, channel, now, detail] for a in alert_ids])
+        con.execute(
+            "UPDATE alerts SET delivered_at = ?, delivery = (SELECT string_agg(channel, '+' ORDER BY channel) "
+            "FROM alert_deliveries d WHERE d.alert_id = alerts.alert_id) "
+            "WHERE delivered_at IS NULL AND alert_id IN (SELECT unnest(?)) AND "
+            "(SELECT count(*) FROM alert_deliveries d WHERE d.alert_id = alerts.alert_id "
+            " AND d.channel IN (SELECT unnest(?))) = ?",
+            [now, alert_ids, required, len(required)])

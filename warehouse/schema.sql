@@ -1,5 +1,5 @@
 -- carbonwatch warehouse schema (DuckDB). Applied idempotently by warehouse.db.connect().
--- Every table is documented in README.md ("Warehouse tables").
+-- Every table is documented column by column in docs/warehouse.md.
 
 CREATE TABLE IF NOT EXISTS runs (
     run_id              VARCHAR PRIMARY KEY,   -- Airflow run id (or bootstrap-<time>)
@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS fetch_log (
     url        VARCHAR,
     http_status INTEGER,
     reason     VARCHAR,
-    at         TIMESTAMP
+    logged_at  TIMESTAMP
 );
 
 CREATE TABLE IF NOT EXISTS facts (
@@ -103,11 +103,24 @@ CREATE TABLE IF NOT EXISTS target_history (
     document_id VARCHAR NOT NULL,
     page        INTEGER,
     evidence    VARCHAR,
-    valid_from  TIMESTAMP NOT NULL,
-    valid_to    TIMESTAMP,
+    valid_from  TIMESTAMP NOT NULL,            -- when this value became current (load time)
+    valid_to    TIMESTAMP,                     -- when a newer report changed or dropped it; NULL while current
     is_current  BOOLEAN NOT NULL,
-    run_id      VARCHAR NOT NULL
+    run_id      VARCHAR NOT NULL,              -- run that opened the row
+    status      VARCHAR,                       -- target | achieved (of the representative fact)
+    base_year   INTEGER,
+    scope       VARCHAR,                       -- scope group: company | operations | value_chain | other text
+    report_year INTEGER,                       -- report year of document_id
+    closed_by_document_id VARCHAR,             -- the newer report that changed or dropped the value
+    closed_run_id VARCHAR
 );
+-- columns added after the first release (no-ops on a new file)
+ALTER TABLE target_history ADD COLUMN IF NOT EXISTS status VARCHAR;
+ALTER TABLE target_history ADD COLUMN IF NOT EXISTS base_year INTEGER;
+ALTER TABLE target_history ADD COLUMN IF NOT EXISTS scope VARCHAR;
+ALTER TABLE target_history ADD COLUMN IF NOT EXISTS report_year INTEGER;
+ALTER TABLE target_history ADD COLUMN IF NOT EXISTS closed_by_document_id VARCHAR;
+ALTER TABLE target_history ADD COLUMN IF NOT EXISTS closed_run_id VARCHAR;
 
 CREATE TABLE IF NOT EXISTS alerts (
     alert_id        VARCHAR PRIMARY KEY,       -- hash of company, target, old, new: one change alerts once
@@ -128,4 +141,12 @@ CREATE TABLE IF NOT EXISTS alerts (
     created_at      TIMESTAMP NOT NULL,
     delivered_at    TIMESTAMP,
     delivery        VARCHAR                    -- where it was delivered, or the delivery error
+);
+
+CREATE TABLE IF NOT EXISTS alert_deliveries (
+    alert_id     VARCHAR NOT NULL,             -- alerts.alert_id
+    channel      VARCHAR NOT NULL,             -- outbox | webhook | smtp
+    delivered_at TIMESTAMP NOT NULL,
+    detail       VARCHAR,                      -- e.g. the outbox file or the receiving host (never a secret)
+    PRIMARY KEY (alert_id, channel)            -- one change reaches one channel once
 );

@@ -1,0 +1,1 @@
+"""`make bench`: speed and memory of extraction, crawling and the nightly pipeline."""

@@ -32,6 +32,7 @@ test: install  ## unit + integration tests (real Airflow, GX, DuckDB, loopback H
 	$(BIN)/python -m pytest -q
 
 eval: install  ## dev-set scores of both extraction commands
+	mkdir -p $(VAR)
 	$(BIN)/carbonwatch cases $(REPORT) > $(VAR)/cases.jsonl
 	$(PYTHON) $(SHARED)/tools/score.py $(SHARED)/gold/report100.dev.jsonl $(VAR)/cases.jsonl
 	$(BIN)/carbonwatch extract $(SHARED)/realpdfs/*.pdf > $(VAR)/real.jsonl

@@ -104,15 +104,25 @@ class Channel:
     def send(self, alerts: list[dict]) -> None:
         raise NotImplementedError
 
+    def send_text(self, subject: str, text: str, payload: dict) -> None:
+        """A free-form notice (e.g. a failed run, carbonwatch.callbacks)."""
+        raise NotImplementedError
+
     def deliver(self, alerts: list[dict]) -> None:
         """send(), with every error turned into a redacted DeliveryError and third-party log
         records redacted while it runs."""
+        self._guarded(self.send, alerts)
+
+    def deliver_text(self, subject: str, text: str, payload: dict) -> None:
+        self._guarded(self.send_text, subject, text, payload)
+
+    def _guarded(self, fn, *args) -> None:
         filt = RedactingFilter(self.secrets())
         loggers = [logging.getLogger(n) for n in THIRD_PARTY_LOGGERS]
         for lg in loggers:
             lg.addFilter(filt)
         try:
-            self.send(alerts)
+            fn(*args)
         except Exception as exc:  # noqa: BLE001 — any failure of a channel is a delivery failure
             raise DeliveryError(redact(f"{self.name} delivery to {self.describe()} failed: "
                                        f"{type(exc).__name__}: {exc}", self.secrets())) from None
@@ -161,13 +171,19 @@ class WebhookChannel(Channel):
         return _safe_url(self.url)
 
     def send(self, alerts: list[dict]) -> None:
+        headers = {"Idempotency-Key": batch_key(alerts), "User-Agent": "carbonwatch-alerts"}
+        self._post({"alerts": [_jsonable(a) for a in alerts]}, headers)
+
+    def send_text(self, subject: str, text: str, payload: dict) -> None:
+        self._post(payload | {"text": text, "subject": subject}, {"User-Agent": "carbonwatch-alerts"})
+
+    def _post(self, body: dict, headers: dict) -> None:
         import requests
 
-        headers = {"Idempotency-Key": batch_key(alerts), "User-Agent": "carbonwatch-alerts"}
         if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        resp = requests.post(self.url, json={"alerts": [_jsonable(a) for a in alerts]}, headers=headers,
-                             timeout=self.timeout)
+            headers = headers | {"Authorization": f"Bearer {self.token}"}
+        resp = requests.post(self.url, data=json.dumps(body, ensure_ascii=False, default=str).encode(),
+                             headers=headers | {"Content-Type": "application/json"}, timeout=self.timeout)
         if resp.status_code >= 300:
             raise DeliveryError(f"HTTP {resp.status_code}")
 
@@ -205,6 +221,17 @@ class SmtpChannel(Channel):
         return msg
 
     def send(self, alerts: list[dict]) -> None:
+        self._send_message(self.message(alerts))
+
+    def send_text(self, subject: str, text: str, payload: dict) -> None:
+        msg = EmailMessage()
+        msg["Subject"], msg["From"], msg["To"] = subject, self.sender, ", ".join(self.recipients)
+        msg["Date"] = formatdate(localtime=False)
+        msg["Message-ID"] = make_msgid(domain="carbonwatch")
+        msg.set_content(text, charset="utf-8")
+        self._send_message(msg)
+
+    def _send_message(self, msg: EmailMessage) -> None:
         if not self.recipients:
             raise DeliveryError("no recipients configured")
         if self.use_ssl:
@@ -218,7 +245,7 @@ class SmtpChannel(Channel):
                 server.starttls(context=ssl.create_default_context())
             if self.login:
                 server.login(self.login, self.password or "")
-            server.send_message(self.message(alerts))
+            server.send_message(msg)
 
 
 def deliver_pending(con, channels: list[Channel]) -> dict:

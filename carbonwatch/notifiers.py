@@ -33,6 +33,7 @@ from carbonwatch.alerts import Channel, OutboxChannel, SmtpChannel, WebhookChann
 log = logging.getLogger("carbonwatch.notifiers")
 
 WEBHOOK_CONN_ID = "carbonwatch_webhook"
+WEBHOOK_CONN_ID_ALT = "carbonwatch_alert_webhook"  # the name carbonwatch.tasks.airflow_settings reads
 SMTP_CONN_ID = "carbonwatch_smtp"
 
 
@@ -66,6 +67,8 @@ def webhook_channel(conn_id: str | None = WEBHOOK_CONN_ID, url: str | None = Non
                     env: dict | None = None) -> WebhookChannel | None:
     env = os.environ if env is None else env
     conn = _connection(conn_id)
+    if (conn is None or not conn.host) and conn_id == WEBHOOK_CONN_ID:
+        conn = _connection(WEBHOOK_CONN_ID_ALT)
     if conn is not None and conn.host:
         extra = conn.extra_dejson or {}
         if "://" in conn.host:
@@ -116,6 +119,20 @@ def channels(outbox: str | None, webhook_url: str | None = None, webhook_conn_id
         if ch is not None:
             out.append(ch)
     return out
+
+
+def notify_failure(record: dict, text: str, ctx: dict) -> list[str]:
+    """A failed task or DAG run (carbonwatch.callbacks) to the webhook and SMTP channels.
+    Returns the channels that took it; never raises for a channel's fault."""
+    sent = []
+    for ch in channels(None, ctx.get("alert_webhook")):
+        try:
+            ch.deliver_text(text.splitlines()[0][:200] if text else "carbonwatch failure", text,
+                            {"failure": record})
+            sent.append(ch.name)
+        except Exception as exc:  # noqa: BLE001 — the message is already redacted (DeliveryError)
+            log.error("failure notice not delivered: %s", exc)
+    return sent
 
 
 class CarbonwatchAlertNotifier(BaseNotifier):

@@ -179,7 +179,7 @@ def extract(ctx: dict, crawl: dict) -> list[dict]:
             continue
         result = {"document_id": doc["sha256"], "case_no": crawl["case_no"], "url": doc["url"]}
         try:
-            document = extract_document(doc["path"])
+            document = extract_document(doc["path"], ref_year=doc.get("report_year"))
             extracted = document.record()
             mark_evidence_on_page(extracted["facts"], document.texts)
             result |= {"status": "parsed", "pages": extracted["pages"], "facts": extracted["facts"], "error": None}

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from carbonwatch.schema import INDUSTRIES, SECTORS, Case
 
 from .facts import extract_facts
-from .pdftext import join_lines, plumber_texts, split_lines
+from .pdftext import join_lines, pdfium_texts, plumber_texts, split_lines
 
 PROFILE = "公司简介"
 _PAGENO = re.compile(r"^\s*\d{1,4}\s*$")
@@ -180,11 +180,24 @@ def report_year(pages: list[tuple[int, str]]) -> int | None:
     return None
 
 
+def case_pages(raw: list[str]) -> list[int]:
+    """1-based pages that can hold case text, found from fast pypdfium2 text: from the
+    page before the first profile to three pages after the last one (the last case's
+    text and header follow its profile)."""
+    hits = [i + 1 for i, t in enumerate(raw) if re.search(r"^\s*公\s*司\s*简\s*介\s*$", t, re.M)]
+    if not hits:
+        return list(range(1, len(raw) + 1))
+    return list(range(max(1, hits[0] - 1), min(len(raw), hits[-1] + 3) + 1))
+
+
 def segment_cases(pdf_path: str) -> list[Case]:
-    """The company cases of the 100-case report PDF, in order (pdfplumber text)."""
-    pages = list(plumber_texts(pdf_path))
+    """The company cases of the 100-case report PDF, in order. pypdfium2 finds the case
+    section and the report's year fast; pdfplumber reads the case pages (pages whose
+    pdfplumber text is (cid:NN) codes fall back to pypdfium2's text, see pdftext)."""
+    raw = pdfium_texts(pdf_path)
+    pages = list(plumber_texts(pdf_path, case_pages(raw)))
     cases = segment_lines(report_lines(pages))
-    year = report_year(pages)
+    year = report_year([(i + 1, t) for i, t in enumerate(raw[:3])])
     for c in cases:
         c.ref_year = year  # the report's year: past years are achievements
     return cases

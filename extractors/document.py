@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from carbonwatch.schema import Fact
 
 from .facts import extract_facts
-from .pdftext import (cid_ratio, join_lines, open_pdfium, split_lines)
+from .pdftext import cid_ratio, join_lines, open_pdfium, split_lines
 
 DEFAULT_TIMEOUT = float(os.environ.get("CARBONWATCH_DOC_TIMEOUT", "300"))
 DEFAULT_MAX_RSS_MB = int(os.environ.get("CARBONWATCH_DOC_MAX_RSS_MB", "1024"))
@@ -172,7 +172,7 @@ def _bad_text(text: str) -> bool:
 
 
 def read_document(path: str, password: str | None = None, max_pages: int = DEFAULT_MAX_PAGES,
-                  deadline: float | None = None) -> Document:
+                  deadline: float | None = None, ref_year: int | None = None) -> Document:
     """Read a PDF into a Document (no caps other than ``deadline``, a time.monotonic()
     value checked after every page)."""
     name = os.path.basename(path)
@@ -222,7 +222,7 @@ def read_document(path: str, password: str | None = None, max_pages: int = DEFAU
     if unusable or mixed:
         plumbed = _plumber_fallback(path, raw, sorted(set(unusable) | set(mixed)), candidates)
     texts = [(p, page_text(raw[p - 1])) for p in sorted(set(candidates))]
-    facts = extract_facts(texts)
+    facts = extract_facts(texts, ref_year=ref_year)
     stats = {"seconds": time.perf_counter() - t0, "candidates": len(set(candidates)),
              "pdfplumber_pages": plumbed, "mixed_column_pages": len(mixed)}
     return Document(file=name, pages=n, facts=facts, texts=texts, stats=stats)
@@ -245,7 +245,7 @@ def _plumber_fallback(path: str, raw: list[str], pages: list[int], candidates: l
 
 
 # --------------------------------------------------------------------------- caps
-def _child(conn, path, password, max_pages, timeout, max_rss_mb):
+def _child(conn, path, password, max_pages, timeout, max_rss_mb, ref_year=None):
     try:
         import resource
 
@@ -255,7 +255,7 @@ def _child(conn, path, password, max_pages, timeout, max_rss_mb):
         pass
     try:
         deadline = time.monotonic() + timeout
-        conn.send(("ok", read_document(path, password, max_pages, deadline)))
+        conn.send(("ok", read_document(path, password, max_pages, deadline, ref_year=ref_year)))
     except DocumentError as exc:
         conn.send(("err", exc.reason))
     except MemoryError:
@@ -279,18 +279,21 @@ def _rss_mb(pid: int) -> float:
 
 def extract_document(path: str, *, password: str | None = None,
                      timeout: float = DEFAULT_TIMEOUT, max_rss_mb: int = DEFAULT_MAX_RSS_MB,
-                     max_pages: int = DEFAULT_MAX_PAGES, isolate: bool = True) -> Document:
+                     max_pages: int = DEFAULT_MAX_PAGES, isolate: bool = True,
+                     ref_year: int | None = None) -> Document:
     """Facts of one PDF. Raises DocumentError (``.file``, reason) when the document cannot
     be read or exceeds its caps (``timeout`` seconds, ``max_rss_mb`` resident memory,
-    ``max_pages``). ``isolate=False`` runs in-process (time cap only)."""
+    ``max_pages``). ``isolate=False`` runs in-process (time cap only). ``ref_year`` is the
+    report's year when the caller knows it (the crawler reads it from the link or URL):
+    years before it are achievements; without it the year is estimated from the text."""
     name = os.path.basename(path)
     if not isolate:
-        return read_document(path, password, max_pages, time.monotonic() + timeout)
+        return read_document(path, password, max_pages, time.monotonic() + timeout, ref_year=ref_year)
     import multiprocessing as mp
 
     ctx = mp.get_context(os.environ.get("CARBONWATCH_DOC_START_METHOD", "fork"))
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, path, password, max_pages, timeout, max_rss_mb),
+    proc = ctx.Process(target=_child, args=(send, path, password, max_pages, timeout, max_rss_mb, ref_year),
                        daemon=True)
     proc.start()
     send.close()

@@ -187,25 +187,6 @@ def columns_text(page) -> tuple[str, int]:
     return "\n".join(out), 2
 
 
-def plumber_page_text(pdf, index: int, pdfium_doc=None, columns: bool = True) -> str:
-    """Text of page ``index`` (0-based) with pdfplumber; the page is closed afterwards.
-
-    Falls back to pypdfium2 (``pdfium_doc``) when pdfplumber yields (cid:NN) codes."""
-    page = pdf.pages[index]
-    try:
-        if columns:
-            text, _ = columns_text(page)
-        else:
-            text = page.extract_text() or ""
-    finally:
-        page.close()
-    if cid_ratio(text) > 0.05 and pdfium_doc is not None:
-        alt = pdfium_page_text(pdfium_doc, index)
-        if cid_ratio(alt) < cid_ratio(text):
-            return alt
-    return text
-
-
 def plumber_texts(path: str, pages: Iterable[int] | None = None, columns: bool = False
                   ) -> Iterator[tuple[int, str]]:
     """(1-based page, text) for the given 1-based pages (all by default), pdfplumber."""

@@ -241,3 +241,19 @@ def test_the_alert_task_uses_the_notifier_and_publishes_the_snapshot(configured)
         assert con.execute("SELECT count(*) FROM alerts WHERE delivered_at IS NOT NULL").fetchone() == (5,)
     finally:
         con.close()
+
+
+def test_failure_notices_go_to_the_same_channels(configured, caplog, capfd):
+    """carbonwatch.callbacks hands failed runs to notifiers.notify_failure."""
+    from carbonwatch.notifiers import notify_failure
+
+    caplog.set_level(logging.DEBUG)
+    record = {"kind": "task_failed", "dag_id": "carbonwatch_nightly", "run_id": "r1", "task_id": "load"}
+    sent = notify_failure(record, "carbonwatch task_failed: carbonwatch_nightly run r1 task load", {})
+    assert sent == ["webhook", "smtp"]
+    body = configured["webhook"].requests[-1]["json"]
+    assert body["failure"] == record and "task load" in body["text"]
+    (msg,) = configured["mailbox"].messages
+    assert msg["Subject"].startswith("carbonwatch task_failed") and "run r1" in msg.get_content()
+    out = capfd.readouterr()
+    no_secret_anywhere(configured, caplog.text + out.out + out.err)

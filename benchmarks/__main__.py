@@ -3,11 +3,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-for name in ("extract_bench.py", "crawl_bench.py", "pipeline_bench.py"):
-    script = HERE / name
-    if script.exists():
-        print(f"\n=== {name} ===", flush=True)
-        code = subprocess.call([sys.executable, str(script)])
-        if code:
-            sys.exit(code)
+REPO = Path(__file__).resolve().parent.parent
+for name in ("extract_bench", "crawl_bench", "pipeline_bench"):
+    print(f"\n=== {name} ===", flush=True)
+    code = subprocess.call([sys.executable, "-m", f"benchmarks.{name}"], cwd=REPO)
+    if code:
+        sys.exit(code)

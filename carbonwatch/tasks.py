@@ -23,12 +23,12 @@ AIRFLOW_VARIABLES = {  # Airflow Variable -> setting (conf > Variable > environm
     "carbonwatch_outbox": "outbox",
     "carbonwatch_alert_webhook": "alert_webhook",
 }
-WEBHOOK_CONNECTION = "carbonwatch_alert_webhook"  # an http Connection; its URI is the webhook
+WEBHOOK_CONNECTIONS = ("carbonwatch_webhook", "carbonwatch_alert_webhook")  # http Connection (carbonwatch/notifiers.py)
 
 
 def airflow_settings() -> dict:
-    """Settings kept in Airflow: the Variables of AIRFLOW_VARIABLES and the Connection
-    `carbonwatch_alert_webhook` (e.g. AIRFLOW_CONN_CARBONWATCH_ALERT_WEBHOOK='https://hooks…').
+    """Settings kept in Airflow: the Variables of AIRFLOW_VARIABLES and the webhook Connection
+    `carbonwatch_webhook` (or `carbonwatch_alert_webhook`; host = URL, see carbonwatch/notifiers.py).
     Only inside a running task; returns {} where Airflow cannot be asked."""
     try:
         from airflow.sdk import Variable
@@ -50,11 +50,16 @@ def airflow_settings() -> dict:
 
 
 def _webhook_connection() -> str | None:
-    try:
-        from airflow.sdk import Connection
+    conn = None
+    for conn_id in WEBHOOK_CONNECTIONS:
+        try:
+            from airflow.sdk import Connection
 
-        conn = Connection.get(WEBHOOK_CONNECTION)
-    except Exception:  # not defined
+            conn = Connection.get(conn_id)
+            break
+        except Exception:  # not defined
+            continue
+    if conn is None:
         return None
     if conn.host and "://" in conn.host:  # the whole URL kept in host
         return conn.host
@@ -64,11 +69,12 @@ def _webhook_connection() -> str | None:
 
 
 def gx_root(ctx: dict) -> str:
-    """Great Expectations' file context (suites copied from expectations/, results, Data Docs):
-    $CARBONWATCH_GX or <var>/gx; Data Docs in <gx_root>/data_docs/index.html."""
+    """Great Expectations' file context of this warehouse (suites copied from expectations/,
+    every run's results, Data Docs in <gx_root>/data_docs/index.html): $CARBONWATCH_GX, else
+    a `gx` folder beside the warehouse file (var/gx for the default var/warehouse.duckdb)."""
     import os
 
-    return str(Path(os.environ.get("CARBONWATCH_GX") or Path(ctx.get("var") or settings.var_dir()) / "gx").resolve())
+    return str(Path(os.environ.get("CARBONWATCH_GX") or Path(ctx["warehouse"]).parent / "gx").resolve())
 
 
 def mark_evidence_on_page(facts: list[dict], texts: list[tuple[int, str]]) -> None:

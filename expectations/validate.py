@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from carbonwatch.schema import FACT_FIELDS
@@ -72,7 +73,15 @@ def run_suite(name: str, frame, gx_root: str | Path | None = None, run_name: str
 
     spec = load_suite_dict(name)
     suite = gx.ExpectationSuite(name=name, expectations=spec["expectations"], meta=spec.get("meta"))
-    if gx_root is None:
+    outcome = None
+    if gx_root is not None:
+        try:
+            with _locked(gx_root):  # one writer of the file context at a time
+                outcome = _checkpoint_run(name, suite, frame, gx_root, run_name)
+        except Exception:  # the Data Docs are a report: never let them stop the validation
+            log.exception("GX file context %s failed: validating in memory, Data Docs not updated", gx_root)
+            suite = gx.ExpectationSuite(name=name, expectations=spec["expectations"], meta=spec.get("meta"))
+    if outcome is None:
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = {"globally": False}
         suite = context.suites.add(suite)
@@ -83,8 +92,6 @@ def run_suite(name: str, frame, gx_root: str | Path | None = None, run_name: str
             .get_batch(batch_parameters={"dataframe": frame})
         )
         outcome = batch.validate(suite, result_format="COMPLETE")
-    else:
-        outcome = _checkpoint_run(name, suite, frame, gx_root, run_name)
     results = []
     for r in outcome.results:
         cfg = r.expectation_config
@@ -102,6 +109,19 @@ def run_suite(name: str, frame, gx_root: str | Path | None = None, run_name: str
             "exception": (r.exception_info or {}).get("exception_message") if not r.success else None,
         })
     return results
+
+
+@contextmanager
+def _locked(gx_root):
+    import fcntl
+
+    Path(gx_root).mkdir(parents=True, exist_ok=True)
+    with open(Path(gx_root) / ".carbonwatch.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _checkpoint_run(name: str, suite, frame, gx_root, run_name: str | None):

@@ -7,7 +7,7 @@ of dags/, the offline mirror of five companies served from this process.
    tasks ran in the pool carbonwatch_duckdb_writer, and the asset event scheduled
    carbonwatch_reporting, which wrote the summary;
 2. trigger it again on edition 2 with two failures injected in the served mirror (one landing
-   page removed → 404, one report PDF truncated) → still success, both failures recorded in
+   page removed → 404, one report PDF corrupted) → still success, both failures recorded in
    `documents`, the other companies' target changes alerted.
 
 Skipped (with the reason) only when Airflow cannot start here. ~3-5 min.
@@ -35,7 +35,7 @@ from carbonwatch.runner import DUCKDB_POOL, prepare_airflow_home
 REPO = Path(__file__).resolve().parent.parent
 CASES = (9, 30, 64, 67, 71)  # 30, 64, 67, 71 change a target in edition 2
 GONE = 9  # edition 2 run: its landing page is removed (404)
-BROKEN = 30  # edition 2 run: its new report PDF is truncated
+BROKEN = 30  # edition 2 run: its new report PDF is corrupt (fetched, fails to parse)
 NIGHTLY, REPORTING = "carbonwatch_nightly", "carbonwatch_reporting"
 WRITER_TASKS = {"prepare", "discover", "load", "detect_changes", "alert"}
 START_TIMEOUT = 240
@@ -201,7 +201,8 @@ def airflow_runs(tmp_path_factory, report_cases, report_pdf):
     shutil.copytree(roots[2], served2)
     (served2 / "companies" / case_dir_name(GONE) / "index.html").unlink()
     pdf = served2 / "companies" / case_dir_name(BROKEN) / "reports" / "esg-2024.pdf"
-    pdf.write_bytes(pdf.read_bytes()[: pdf.stat().st_size // 3])
+    data = pdf.read_bytes()  # header and %%EOF kept (the crawler accepts it), the body zeroed
+    pdf.write_bytes(data[:16] + b"\0" * (len(data) - 32) + data[-16:])
 
     airflow = Airflow(tmp / "airflow-home", free_port())
     airflow.home.mkdir()
@@ -270,7 +271,7 @@ def test_first_trigger_succeeds_and_loads_the_warehouse(airflow_runs):
     assert run == [("success", len(CASES), 0, 0)]
     # each run's validation results are kept
     assert q(wh, "SELECT count(*) > 0, bool_and(success) FROM validation_results WHERE run_id = 'e2e-edition1'") == [(True, True)]
-    assert (airflow_runs["tmp"] / "var" / "gx" / "data_docs" / "index.html").is_file()
+    assert (airflow_runs["warehouse"].parent / "gx" / "data_docs" / "index.html").is_file()
 
 
 def test_writer_tasks_ran_in_the_pool_and_mapped_tasks_per_company(airflow_runs):
@@ -298,9 +299,9 @@ def test_second_trigger_with_mirror_faults_succeeds_and_records_them(airflow_run
     gone = q(wh, "SELECT fetch_status, error FROM documents WHERE case_no = ? AND last_run_id = 'e2e-edition2-faults' "
                  "AND fetch_status = 'failed'", [GONE])
     assert len(gone) == 1 and "404" in gone[0][1]
-    broken = q(wh, "SELECT parse_status, error FROM documents WHERE case_no = ? AND first_run_id = 'e2e-edition2-faults'",
-               [BROKEN])
-    assert len(broken) == 1 and broken[0][0] == "failed" and broken[0][1]
+    broken = q(wh, "SELECT fetch_status, parse_status, error FROM documents WHERE case_no = ? "
+                   "AND first_run_id = 'e2e-edition2-faults'", [BROKEN])
+    assert len(broken) == 1 and broken[0][:2] == ("fetched", "failed") and broken[0][2], broken
     run = q(wh, "SELECT status, documents_failed FROM runs WHERE run_id = 'e2e-edition2-faults'")
     assert run == [("success", 2)]
     got = set(q(wh, "SELECT case_no, metric, change FROM alerts WHERE run_id = 'e2e-edition2-faults'"))

@@ -25,18 +25,25 @@ def q(con, sql, params=()):
     return con.execute(sql, params).fetchall()
 
 
-def test_bootstrap_is_the_baseline_and_raises_no_alert(tmp_path):
+def test_the_first_own_report_is_the_baseline_and_raises_no_alert(tmp_path):
     con = connect(tmp_path / "wh.duckdb")
-    counts = bootstrap_sample(con, tmp_path)
+    counts = bootstrap_sample(con, tmp_path, now=T0 - timedelta(days=1))
     assert counts["alerts"] == 0 and counts["history_rows"] > 0
     assert q(con, "SELECT count(*) FROM alerts") == [(0,)]
-    # companies with facts in the report are baselined by it; case 5 had none: not yet
-    assert dict(q(con, "SELECT case_no, baseline_run_id FROM companies"))[5] is None
-    assert q(con, "SELECT count(*) FROM companies WHERE baseline_run_id = 'bootstrap-sample'") == [(5,)]
-    # case 5's first own report is its baseline too: history, no alert
-    counts = run(con, "r1", [Doc(5, 2023, [F("carbon_neutral", 2060)])], now=T0)
-    assert (counts["history_rows"], counts["alerts"]) == (1, 0)
-    assert q(con, "SELECT baseline_run_id FROM companies WHERE case_no = 5") == [("r1",)]
+    # the report's cases are the starting point, not the companies' baselines
+    assert q(con, "SELECT count(*) FROM companies WHERE baseline_run_id IS NULL") == [(6,)]
+    # a company's first own report differs from the report's summary of it: history records the
+    # new values, but it is the company's baseline, so no alert
+    counts = run(con, "r1", [Doc(1, 2023, [F("peak", 2028), F("carbon_neutral", 2058)]),
+                             Doc(5, 2023, [F("carbon_neutral", 2060)])], now=T0)
+    assert counts["alerts"] == 0 and counts["history_rows"] == 2
+    assert dict(q(con, "SELECT case_no, baseline_run_id FROM companies WHERE case_no IN (1, 5)")) == {1: "r1", 5: "r1"}
+    assert q(con, "SELECT value, is_current FROM target_history WHERE case_no = 1 AND metric = 'carbon_neutral' "
+                  "ORDER BY valid_from") == [("2060", False), ("2058", True)]
+    # from then on, every real change alerts
+    counts = run(con, "r2", [Doc(1, 2024, [F("peak", 2028), F("carbon_neutral", 2055)])], now=T0 + timedelta(days=1))
+    assert counts["alerts"] == 1
+    assert q(con, "SELECT old_value, new_value FROM alerts") == [("2058", "2055")]
     con.close()
 
 
@@ -84,10 +91,11 @@ def test_rerunning_an_edition_adds_nothing(wh):
 def test_several_reports_in_one_run_newest_report_year_wins(tmp_path):
     con = connect(tmp_path / "wh.duckdb")
     bootstrap_sample(con, tmp_path, now=T0)
+    run(con, "r0", [Doc(3, 2023, [F("peak", 2030), F("sbti", status="target")])], now=T0)  # baseline
     # three reports of case 3 in one run, fetched newest-first: the 2024 one wins by report year
     docs = [Doc(3, 2024, [F("peak", 2027), F("sbti", status="target")], fetched_at=T0 + timedelta(hours=1)),
             Doc(3, 2022, [F("peak", 2032)], fetched_at=T0 + timedelta(hours=2)),
-            Doc(3, 2023, [F("peak", 2030), F("sbti", status="target")], fetched_at=T0 + timedelta(hours=3))]
+            Doc(3, 2023, [F("peak", 2031), F("sbti", status="target")], name="-v2", fetched_at=T0 + timedelta(hours=3))]
     counts = run(con, "r1", docs, now=T0 + timedelta(days=1))
     assert counts["documents_new"] == 3
     cur = rows(con, "SELECT h.value, d.report_year FROM target_history h JOIN documents d USING (document_id) "
@@ -112,6 +120,7 @@ def test_several_reports_in_one_run_newest_report_year_wins(tmp_path):
 def test_a_report_with_no_facts_at_all_withdraws_nothing(tmp_path):
     con = connect(tmp_path / "wh.duckdb")
     bootstrap_sample(con, tmp_path, now=T0)
+    run(con, "r0", [Doc(1, 2023, CASES[0]["facts"])], now=T0)
     counts = run(con, "r1", [Doc(1, 2024, [])], now=T0 + timedelta(days=1))
     assert counts["alerts"] == 0
     assert q(con, "SELECT count(*) FROM target_history WHERE case_no = 1 AND is_current") == [(3,)]

@@ -188,20 +188,20 @@ def _upsert_failed(con, run_id, case_no, url, http_status, error, now) -> None:
 
 # -- history and alerts ----------------------------------------------------------------------
 
-def _current_document(con, case_no: int) -> tuple[str, int | None] | None:
+def _current_document(con, case_no: int) -> tuple[str, int | None, bool] | None:
     """The company's newest parsed document: its own reports, else the 100-case report.
 
     Several reports of one company (even from one run) resolve by report date: report_year,
     then fetch time; the newest wins. The others keep their documents and facts as evidence."""
     row = con.execute(
-        "SELECT d.document_id, d.report_year FROM documents d "
+        "SELECT d.document_id, d.report_year, d.case_no IS NOT NULL AS own FROM documents d "
         "WHERE d.parse_status = 'parsed' AND (d.case_no = ? OR (d.case_no IS NULL AND EXISTS "
         "  (SELECT 1 FROM facts f WHERE f.document_id = d.document_id AND f.case_no = ?))) "
         "ORDER BY (d.case_no IS NOT NULL) DESC, d.report_year DESC NULLS LAST, d.fetched_at DESC NULLS LAST, "
         "d.document_id LIMIT 1",
         [case_no, case_no],
     ).fetchone()
-    return (row[0], row[1]) if row else None
+    return (row[0], row[1], row[2]) if row else None
 
 
 def _history_targets(con, case_no: int) -> dict[str, Target]:
@@ -231,7 +231,7 @@ def _update_history(con, run_id: str, now: datetime) -> dict:
         current = _current_document(con, case_no)
         if current is None:
             continue
-        doc_id, report_year = current
+        doc_id, report_year, own = current
         facts = [Fact.from_dict(r) for r in rows(
             con, "SELECT metric, year, value, base_year, scope, status, page, evidence FROM facts "
                  "WHERE document_id = ? AND case_no = ? ORDER BY page, fact_id", [doc_id, case_no])]
@@ -244,9 +244,11 @@ def _update_history(con, run_id: str, now: datetime) -> dict:
             # A newer report from which nothing at all was extracted (e.g. a scanned PDF) is no
             # evidence that every target was withdrawn: keep the history as it is.
             continue
-        # The first load of a company is its baseline: history rows, no alerts.
+        # The first load of a company's own report is its baseline: history rows, no alerts.
+        # (Until then its targets come from the 100-case report, a third party's summary: a
+        # difference between that summary and the company's own report is not a change.)
         baseline = c["baseline_run_id"] is None
-        if baseline:
+        if baseline and own:
             con.execute("UPDATE companies SET baseline_run_id = ? WHERE case_no = ?", [run_id, case_no])
         for ch in diff_targets(case_no, old, new):
             if ch.old:

@@ -32,12 +32,15 @@ def publish_snapshot(warehouse: str | Path) -> Path:
     dst = snapshot_path(src)
     wal = src.with_name(src.name + ".wal")
     if wal.exists() and wal.stat().st_size:
-        # an un-checkpointed WAL (e.g. after a crash): fold it in before copying
+        # an un-checkpointed WAL (e.g. after a crash): fold it in before copying, or the copy
+        # would miss the last committed transactions
         con = duckdb.connect(str(src))
         try:
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        if wal.exists() and wal.stat().st_size:
+            raise RuntimeError(f"{src} still has a write-ahead log after CHECKPOINT: snapshot not published")
     fd, tmp = tempfile.mkstemp(prefix=dst.name + ".", suffix=".tmp", dir=dst.parent)
     os.close(fd)
     try:

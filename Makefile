@@ -11,7 +11,7 @@ export GX_ANALYTICS_ENABLED := false
 export CARBONWATCH_VAR := $(VAR)
 export CARBONWATCH_REPORT := $(REPORT)
 
-.PHONY: install demo test eval bench clean help
+.PHONY: install system-deps demo test eval bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' Makefile | sed 's/:.*## /\t/'
@@ -24,6 +24,9 @@ $(BIN)/carbonwatch: pyproject.toml requirements.lock
 	touch $(BIN)/carbonwatch
 
 install: $(BIN)/carbonwatch  ## build .venv with pinned dependencies (requirements.lock)
+
+system-deps:  ## Debian packages some tests use (headless Chromium for the HTML report); needs root
+	command -v chromium >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 demo: install  ## run the nightly pipeline twice on the offline mirror and print a summary
 	$(BIN)/carbonwatch demo --report $(REPORT) --var $(VAR)/demo

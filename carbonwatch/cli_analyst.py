@@ -95,7 +95,7 @@ def _emit(columns: list[str], data: list[tuple], fmt: str, max_width: int = 60) 
         w.writerows([[_cell(v) for v in r] for r in data])
     elif fmt == "json":
         click.echo(json.dumps([{c: _jsonable(v) for c, v in zip(columns, r)} for r in data], ensure_ascii=False,
-                              indent=1))
+                              indent=1, default=str))
     else:
         click.echo(format_table(columns, data, max_width))
         click.echo(f"({len(data)} row{'s' if len(data) != 1 else ''})", err=True)

@@ -45,3 +45,12 @@ def test_cookbook_query_runs(con, title, sql, may_be_empty):
     result = con.execute(sql).fetchall()
     if not may_be_empty:
         assert result, f"{title!r} returned no rows on the sample warehouse"
+
+
+README = COOKBOOK.parent.parent / "README.md"
+
+
+@pytest.mark.parametrize("sql", [statement for block in BLOCK.findall(README.read_text(encoding="utf-8"))
+                                 for statement in block.split(";") if "SELECT" in statement])
+def test_readme_example_queries_run(con, sql):
+    assert con.execute(sql).fetchall(), "a README example query returned no rows on the sample warehouse"

@@ -129,3 +129,19 @@ def test_failure_callback_writes_the_outbox_and_posts_the_webhook(tmp_path):
     assert lines[1]["reason"] == "dagrun_timeout"
     assert len(_Hook.received) == 2 and _Hook.received[0]["failure"]["task_id"] == "fetch"
     assert "fetch[3]" in _Hook.received[0]["text"]
+
+
+def test_airflow_variables_feed_the_settings(monkeypatch):
+    import airflow.sdk
+    from carbonwatch import settings, tasks
+
+    values = {"carbonwatch_warehouse": "/data/wh.duckdb", "carbonwatch_sources": "/data/companies.csv"}
+    monkeypatch.setattr(airflow.sdk.Variable, "get", staticmethod(lambda key, default=None: values.get(key, default)))
+    monkeypatch.setattr(tasks, "_webhook_connection", lambda: "http://127.0.0.1:9/hook")
+    got = tasks.airflow_settings()
+    assert got == {"warehouse": "/data/wh.duckdb", "sources": "/data/companies.csv",
+                   "alert_webhook": "http://127.0.0.1:9/hook"}
+    # the run's conf wins over Variables, Variables over the environment (as the prepare task merges them)
+    monkeypatch.setenv("CARBONWATCH_WAREHOUSE", "/env/wh.duckdb")
+    ctx = settings.resolve(got | {"sources": "/conf/s.csv"})
+    assert (ctx["warehouse"], ctx["sources"]) == ("/data/wh.duckdb", "/conf/s.csv")

@@ -50,12 +50,16 @@ KILLER = textwrap.dedent("""
 
 @pytest.mark.parametrize("step", ["documents", "facts", "history"])
 def test_a_killed_load_leaves_the_previous_state(tmp_path, step):
+    from warehouse.snapshot import publish_snapshot
+
     wh = sample_warehouse(tmp_path / "wh.duckdb", editions=1)
+    snap = publish_snapshot(wh)
     before = state(wh)
     proc = subprocess.run([sys.executable, "-c", KILLER, str(wh), step], cwd=REPO, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == -9, proc.stdout + proc.stderr
     assert f"killing myself at {step}" in proc.stdout
+    assert state(snap) == before  # analysts' snapshot untouched
     # reopen (DuckDB replays its write-ahead log: only committed transactions survive)
     after = state(wh)
     if step == "history":

@@ -54,7 +54,7 @@ def run_demo(report: str | None, var: str | None, port: int, echo=print) -> int:
             con = connect(conf["warehouse"], read_only=True)
             last = runs_table(con)[-1]
             con.close()
-            echo(f"    {states[-1]} in {time.monotonic() - t0:.0f}s — {run_line(last)}")
+            echo(f"    {time.monotonic() - t0:.0f}s with Airflow start-up — {run_line(last)}")
     finally:
         server.stop()
     echo("")
@@ -65,6 +65,16 @@ def run_demo(report: str | None, var: str | None, port: int, echo=print) -> int:
     idle = not any(third[k] for k in ("documents_new", "facts_added", "history_rows", "alerts"))
     echo(f"\nthird run added nothing: {'yes' if idle else 'NO'}; demo took {time.monotonic() - started:.0f}s; "
          f"logs in {var / 'logs'}")
-    echo(f"query it: .venv/bin/python -c \"import duckdb; print(duckdb.connect('{conf['warehouse']}', read_only=True)"
-         f".sql('SELECT * FROM v_target_changes'))\"")
+    from carbonwatch.report import write_report
+    from warehouse.snapshot import connect_reader
+
+    con = connect_reader(conf["warehouse"])
+    try:
+        html_report = write_report(con, var / "report.html", progress=False)
+    finally:
+        con.close()
+    echo(f"HTML report with charts: {html_report}")
+    echo("query it (read-only snapshot):")
+    echo(f"  .venv/bin/carbonwatch query -w {conf['warehouse']} "
+         "\"SELECT company, metric, old_value, new_value, new_evidence FROM v_target_changes\"")
     return 0 if all(s == "success" for s in states) and idle else 1

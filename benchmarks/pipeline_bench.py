@@ -30,62 +30,114 @@ def _count(warehouse: str, run_id: str) -> dict:
 
 
 def direct_run(conf: dict, run_id: str) -> tuple[float, dict]:
-    """The DAG's task bodies in order, in this process, no Airflow."""
+    """The DAG's task bodies in order, in this process, no Airflow. Like the mapped tasks,
+    fetch runs 8 companies at a time (max_active_tis_per_dagrun) and extract one per core."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from carbonwatch import tasks
 
+    stages = {}
     t0 = time.perf_counter()
     ctx = tasks.prepare(conf, run_id)
-    t_prepared = time.perf_counter()
-    crawls = [tasks.fetch(ctx, item) for item in tasks.discover(ctx)]
-    extractions = [tasks.extract(ctx, c) for c in crawls]
+    t_prepared = last = time.perf_counter()
+
+    def lap(name):
+        nonlocal last
+        now = time.perf_counter()
+        stages[name] = now - last
+        last = now
+
+    items = tasks.discover(ctx)
+    lap("discover")
+    with ThreadPoolExecutor(8) as pool:
+        crawls = list(pool.map(lambda item: tasks.fetch(ctx, item), items))
+    lap("fetch")
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        extractions = list(pool.map(lambda crawl: tasks.extract(ctx, crawl), crawls))
+    lap("extract")
     validated = tasks.validate(ctx, extractions)
+    lap("validate")
     counts = tasks.load(ctx, crawls, extractions, validated)
-    tasks.alert(ctx, tasks.detect_changes(ctx, counts))
-    return time.perf_counter() - t_prepared, _count(conf["warehouse"], run_id) | {"prepare_s": t_prepared - t0}
+    lap("load")
+    counts = tasks.detect_changes(ctx, counts)
+    lap("detect")
+    tasks.alert(ctx, counts)
+    lap("alert")
+    return time.perf_counter() - t_prepared, _count(conf["warehouse"], run_id) | {
+        "prepare_s": t_prepared - t0, "stages": stages}
+
+
+def _airflow_run(conf: dict, log) -> tuple[float, dict]:
+    import duckdb
+
+    from carbonwatch.runner import run_nightly
+
+    t0 = time.perf_counter()
+    run_nightly(conf, log)
+    wall = time.perf_counter() - t0
+    con = duckdb.connect(conf["warehouse"], read_only=True)
+    run_id = con.execute("SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()[0]
+    con.close()
+    return wall, _count(conf["warehouse"], run_id)
+
+
+def bench(label: str, root: Path, cases, tmp: Path, report: str, modes: tuple[str, ...]) -> None:
+    from carbonwatch.mirror import MirrorServer, write_sources
+
+    print(label)
+    with MirrorServer(root) as server:
+        sources = write_sources(cases, tmp / f"sources-{root.name}.csv", server.base_url)
+        for mode in modes:
+            name = f"{root.name}-{mode}"
+            conf = {"sources": str(sources), "warehouse": str(tmp / f"{name}.duckdb"), "raw_dir": str(tmp / f"raw-{name}"),
+                    "report": report, "outbox": str(tmp / f"alerts-{name}")}
+            walls = []
+            for run in ("cold", "unchanged"):
+                if mode == "direct":
+                    # the bootstrap (report → 100 cases) is a one-off, reported apart
+                    wall, counts = direct_run(conf, f"bench-{run}")
+                    stages = " ".join(f"{k} {v:.2f}" for k, v in counts.pop("stages").items())
+                    extra = f"\n      (prepare/bootstrap {counts.pop('prepare_s'):.1f}s apart; {stages})"
+                else:
+                    wall, counts = _airflow_run(conf, tmp / f"{name}-{run}.log")
+                    extra = ""
+                walls.append(wall)
+                print(f"  {mode:7} {run:9} wall {wall:7.2f}s  PDFs downloaded {counts['downloaded']:3}  "
+                      f"304s {counts['not_modified']:3}  documents extracted {counts['extracted']:3}{extra}")
+            print(f"  {mode:7} unchanged/cold = {walls[1] / walls[0]:.1%};  cold cost per document {walls[0] / len(cases):.3f}s")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--report", default=os.environ.get("CARBONWATCH_REPORT", "../shared/reports/report100-2023.zh.pdf"))
+    ap.add_argument("--realpdfs", default=os.environ.get("CARBONWATCH_REALPDFS", "../shared/realpdfs"),
+                    help="real reports to serve in the full-size variant")
     ap.add_argument("--skip-airflow", action="store_true", help="only the direct (Airflow-free) runs")
     args = ap.parse_args()
 
-    from carbonwatch.mirror import MirrorServer, build_mirror, write_sources
+    import shutil
+
+    from carbonwatch.mirror import build_mirror
     from extractors.cases import segment_cases
 
     tmp = Path(tempfile.mkdtemp(prefix="cw-bench-"))
     cases = segment_cases(args.report)
     roots = build_mirror(cases, tmp / "mirror")
-    print("pipeline on the 100-company mirror (cold run, then nothing changed)")
-    with MirrorServer(roots[1]) as server:
-        sources = write_sources(cases, tmp / "sources.csv", server.base_url)
-        for mode in ("direct", "airflow"):
-            if mode == "airflow" and args.skip_airflow:
-                continue
-            conf = {"sources": str(sources), "warehouse": str(tmp / f"{mode}.duckdb"), "raw_dir": str(tmp / f"raw-{mode}"),
-                    "report": args.report, "outbox": str(tmp / f"alerts-{mode}")}
-            walls = []
-            for label in ("cold", "unchanged"):
-                if mode == "direct":
-                    # the bootstrap (report → 100 cases) is a one-off, reported apart
-                    wall, counts = direct_run(conf, f"bench-{label}")
-                    extra = f" (bootstrap/prepare {counts.pop('prepare_s'):.1f}s apart)"
-                else:
-                    from carbonwatch.runner import run_nightly
-                    import duckdb
-
-                    t0 = time.perf_counter()
-                    run_nightly(conf, tmp / f"airflow-{label}.log")
-                    wall = time.perf_counter() - t0
-                    con = duckdb.connect(conf["warehouse"], read_only=True)
-                    run_id = con.execute("SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()[0]
-                    con.close()
-                    counts, extra = _count(conf["warehouse"], run_id), ""
-                walls.append(wall)
-                print(f"  {mode:7} {label:9} wall {wall:7.2f}s  PDFs downloaded {counts['downloaded']:3}  "
-                      f"304s {counts['not_modified']:3}  documents extracted {counts['extracted']:3}{extra}")
-            print(f"  {mode:7} unchanged/cold = {walls[1] / walls[0]:.1%}")
-            print(f"  {mode:7} cost per document (cold) = {walls[0] / len(cases):.3f}s")
+    modes = ("direct",) if args.skip_airflow else ("direct", "airflow")
+    bench("pipeline on the 100-company mirror (1–3-page PDFs): cold run, then nothing changed",
+          roots[1], cases, tmp, args.report, modes)
+    # Real reports are 17–151 pages and 1–4 MB: serve those instead (cycled over the 100
+    # companies) to see the incremental run against documents of a realistic size.
+    real = sorted(Path(args.realpdfs).glob("*.pdf")) + [Path(args.report)]
+    full = tmp / "mirror" / "fullsize"
+    shutil.copytree(roots[1], full)
+    for i, case in enumerate(cases):
+        # a trailing comment makes each company's file its own document (same bytes would be one)
+        body = real[i % len(real)].read_bytes() + f"\n%carbonwatch bench copy for case {case.case_no}\n".encode()
+        (full / "companies" / f"{case.case_no:03d}" / "reports" / "esg-2023.pdf").write_bytes(body)
+    bench(f"the same sites serving full-size reports ({len(real)} real PDFs cycled, "
+          f"{sum(p.stat().st_size for p in real) / len(real) / 2**20:.1f} MB mean)", full, cases, tmp, args.report, ("direct",))
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

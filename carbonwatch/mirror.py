@@ -18,7 +18,7 @@ import os
 import shutil
 import threading
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -210,6 +210,17 @@ def write_sources(cases: list[Case], path: str | Path, base_url: str) -> Path:
     return path
 
 
+@lru_cache(maxsize=4096)
+def _etag_of(path: Path, mtime_ns: int, size: int) -> str:
+    return '"' + hashlib.sha256(path.read_bytes()).hexdigest()[:32] + '"'
+
+
+def _etag(path: Path) -> str:
+    """Strong ETag from the bytes, hashed once per (file, mtime, size), like a real server's cache."""
+    st = path.stat()
+    return _etag_of(path, st.st_mtime_ns, st.st_size)
+
+
 class _Handler(SimpleHTTPRequestHandler):
     """Static files with strong ETags (sha256 of the bytes) and If-None-Match -> 304."""
 
@@ -225,7 +236,7 @@ class _Handler(SimpleHTTPRequestHandler):
         if path.is_dir():
             path = path / "index.html"
         if path.is_file():
-            etag = '"' + hashlib.sha256(path.read_bytes()).hexdigest()[:32] + '"'
+            etag = _etag(path)
             if etag in [t.strip() for t in self.headers.get("If-None-Match", "").split(",")]:
                 self.send_response(304)
                 self.send_header("ETag", etag)

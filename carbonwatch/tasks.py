@@ -134,25 +134,13 @@ def discover(ctx: dict) -> list[dict]:
     con = connect(ctx["warehouse"], read_only=True)  # prepare created it; discover only reads
     try:
         known_cases = {r[0] for r in con.execute("SELECT case_no FROM companies").fetchall()}
-        known = {}
-        for r in rows(con, "SELECT url, etag, last_modified, document_id AS sha256 FROM documents "
-                           "WHERE fetch_status = 'fetched' AND case_no IS NOT NULL ORDER BY fetched_at"):
-            known[r["url"]] = r  # newest fetch of a URL wins
+        known: dict[int, dict] = {}  # case_no -> {url: validators and sha256 last seen there}
+        for r in rows(con, "SELECT case_no, url, etag, last_modified, document_id AS sha256 FROM document_urls"):
+            known.setdefault(r.pop("case_no"), {})[r["url"]] = r
     finally:
         con.close()
-    items = []
-    for s in sources:
-        urls = {u: known[u] for u in known if _same_site(u, s)}
-        items.append({"source": s, "known": urls, "unknown_case": s["case_no"] not in known_cases})
-    return items
-
-
-def _same_site(url: str, source: dict) -> bool:
-    from urllib.parse import urlsplit
-
-    landing = urlsplit(source["landing_url"])
-    u = urlsplit(url)
-    return u.netloc == landing.netloc and u.path.startswith(landing.path.rsplit("/", 1)[0])
+    return [{"source": s, "known": known.get(s["case_no"], {}), "unknown_case": s["case_no"] not in known_cases}
+            for s in sources]
 
 
 def fetch(ctx: dict, item: dict) -> dict:

@@ -86,3 +86,7 @@ def test_third_run_with_nothing_changed_adds_nothing(pipeline):
     facts_by_run = dict(q(wh, "SELECT run_id, count(*) FROM facts GROUP BY 1"))
     last_run = q(wh, "SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1")[0][0]
     assert last_run not in facts_by_run
+    # every report was asked for with a conditional GET and none was downloaded again
+    statuses = dict(q(wh, f"SELECT http_status, count(*) FROM fetch_log WHERE run_id = '{last_run}' "
+                          "AND url LIKE '%.pdf' GROUP BY 1"))
+    assert statuses == {304: 104}

@@ -56,19 +56,28 @@ def finish_run(con, run_id: str, counts: dict, status: str = "success") -> None:
         )
 
 
-def _insert_facts(con, run_id: str, document_id: str, case_no: int, facts: list[Fact]) -> int:
-    before = con.execute("SELECT count(*) FROM facts").fetchone()[0]
+def _insert_facts(con, run_id: str, facts: list[tuple[str, int, Fact]]) -> int:
+    """Insert (document_id, case_no, fact) rows in one statement; returns how many were new."""
+    before = con.execute("SELECT count(*) FROM facts").fetchall()[0][0]
     params = []
-    for f in facts:
+    for document_id, case_no, f in facts:
         value = None if isinstance(f.value, bool) else f.value
         params.append([fact_id(document_id, f), document_id, case_no, f.metric, f.year, value,
                        f.base_year, f.scope, f.status, f.page, f.evidence, run_id])
     if params:
-        con.executemany(
-            "INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fact_id) DO NOTHING",
-            params,
-        )
-    return con.execute("SELECT count(*) FROM facts").fetchone()[0] - before
+        # one set-based insert: executemany runs a statement per row (~ms each in DuckDB)
+        import pandas as pd
+
+        batch = pd.DataFrame(params, columns=["fact_id", "document_id", "case_no", "metric", "year", "value",
+                                              "base_year", "scope", "status", "page", "evidence", "run_id"])
+        batch = batch.drop_duplicates("fact_id").astype(
+            {"year": "Int64", "base_year": "Int64", "page": "Int64", "value": "Float64"})
+        con.register("new_facts", batch)
+        try:
+            con.execute("INSERT INTO facts SELECT * FROM new_facts ON CONFLICT (fact_id) DO NOTHING")
+        finally:
+            con.unregister("new_facts")
+    return con.execute("SELECT count(*) FROM facts").fetchall()[0][0] - before
 
 
 def bootstrap(con, report_path: str | Path, case_records: list[dict], run_id: str,
@@ -98,9 +107,8 @@ def bootstrap(con, report_path: str | Path, case_records: list[dict], run_id: st
              str(report_path.resolve()), report_path.stat().st_size, n_pages,
              sum(len(c["facts"]) for c in case_records), run_id, run_id, now, now],
         )
-        added = 0
-        for c in case_records:
-            added += _insert_facts(con, run_id, doc_id, c["case_no"], [Fact.from_dict(f) for f in c["facts"]])
+        added = _insert_facts(con, run_id, [(doc_id, c["case_no"], Fact.from_dict(f))
+                                             for c in case_records for f in c["facts"]])
         history = _update_history(con, run_id, now)
         counts = {"companies": len(case_records), "documents_new": 1, "documents_unchanged": 0,
                   "documents_failed": 0, "facts_added": added, "facts_quarantined": 0,
@@ -119,12 +127,17 @@ def load_batch(con, run_id: str, crawls: list[dict], extractions: list[dict], va
     by_doc = {e["document_id"]: e for e in extractions if e.get("document_id")}
     counts = {"companies": len(crawls), "documents_new": 0, "documents_unchanged": 0,
               "documents_failed": 0, "facts_added": 0, "facts_quarantined": len(validated["quarantined"])}
+    seen_urls: list[list] = []
+    unchanged: list[list] = []
     with transaction(con):
+        arrived = [d["sha256"] for c in crawls for d in c.get("documents", []) if d.get("sha256")]
+        known_ids = {r[0] for r in con.execute(
+            "SELECT document_id FROM documents WHERE document_id IN (SELECT unnest(?::VARCHAR[]))", [arrived]).fetchall()}
         for crawl in crawls:
             case_no = crawl["case_no"]
-            for entry in crawl.get("log", []):
-                con.execute("INSERT INTO fetch_log VALUES (?, ?, ?, ?, ?, ?)",
-                            [run_id, case_no, entry.get("url"), entry.get("status"), entry.get("reason"), entry.get("at")])
+            log = [[run_id, case_no, e.get("url"), e.get("status"), e.get("reason"), e.get("at")] for e in crawl.get("log", [])]
+            if log:
+                con.executemany("INSERT INTO fetch_log VALUES (?, ?, ?, ?, ?, ?)", log)
             if crawl.get("error"):
                 counts["documents_failed"] += 1
                 _upsert_failed(con, run_id, case_no, crawl.get("landing_url"), None, crawl["error"], now)
@@ -133,16 +146,14 @@ def load_batch(con, run_id: str, crawls: list[dict], extractions: list[dict], va
                     counts["documents_failed"] += 1
                     _upsert_failed(con, run_id, case_no, doc["url"], doc.get("http_status"), doc.get("error"), now)
                     continue
+                seen_urls.append([doc["url"], doc["sha256"], case_no, doc.get("etag"), doc.get("last_modified"),
+                                  run_id, run_id, now])
                 ext = by_doc.get(doc["sha256"])
-                known = con.execute("SELECT 1 FROM documents WHERE document_id = ?", [doc["sha256"]]).fetchone()
-                if known:
+                if doc["sha256"] in known_ids:
                     counts["documents_unchanged"] += 1
-                    con.execute(
-                        "UPDATE documents SET last_run_id = ?, etag = coalesce(?, etag), "
-                        "last_modified = coalesce(?, last_modified) WHERE document_id = ?",
-                        [run_id, doc.get("etag"), doc.get("last_modified"), doc["sha256"]],
-                    )
+                    unchanged.append([doc["sha256"], doc.get("etag"), doc.get("last_modified")])
                     continue
+                known_ids.add(doc["sha256"])  # the same bytes twice in one run are one document
                 counts["documents_new"] += 1
                 parse_status = ext["status"] if ext else "skipped"
                 error = ext.get("error") if ext else "not extracted in this run"
@@ -158,10 +169,11 @@ def load_batch(con, run_id: str, crawls: list[dict], extractions: list[dict], va
                      len(ext.get("facts", [])) if ext else None, run_id, run_id, doc.get("fetched_at") or now,
                      now if ext else None],
                 )
+        _touch_unchanged(con, run_id, unchanged)
+        _remember_urls(con, seen_urls)
         _step("documents")
-        for item in validated["valid"]:
-            counts["facts_added"] += _insert_facts(con, run_id, item["document_id"], item["case_no"],
-                                                   [Fact.from_dict(item["fact"])])
+        counts["facts_added"] += _insert_facts(
+            con, run_id, [(i["document_id"], i["case_no"], Fact.from_dict(i["fact"])) for i in validated["valid"]])
         for item in validated["quarantined"]:
             con.execute("INSERT INTO quarantined_facts VALUES (?, ?, ?, ?, ?)",
                         [run_id, item["document_id"], item["case_no"],
@@ -172,6 +184,48 @@ def load_batch(con, run_id: str, crawls: list[dict], extractions: list[dict], va
                          r["success"], r.get("unexpected"), now])
         _step("facts")
     return counts
+
+
+def _frame(con, name: str, rows_: list[list], columns: list[str]):
+    """Register rows as a DataFrame view: one set-based statement instead of a statement per
+    row (executemany costs milliseconds a row in DuckDB)."""
+    import pandas as pd
+
+    con.register(name, pd.DataFrame(rows_, columns=columns).astype("object"))
+
+
+def _touch_unchanged(con, run_id: str, unchanged: list[list]) -> None:
+    """Documents seen again: this run saw them; keep the newest validators."""
+    if not unchanged:
+        return
+    _frame(con, "seen_again", unchanged, ["document_id", "etag", "last_modified"])
+    try:
+        con.execute(
+            "UPDATE documents SET last_run_id = ?, etag = coalesce(s.etag, documents.etag), "
+            "last_modified = coalesce(s.last_modified, documents.last_modified) "
+            "FROM (SELECT document_id, any_value(etag) AS etag, any_value(last_modified) AS last_modified "
+            "      FROM seen_again GROUP BY document_id) s WHERE documents.document_id = s.document_id", [run_id])
+    finally:
+        con.unregister("seen_again")
+
+
+def _remember_urls(con, seen: list[list]) -> None:
+    """Where each document was seen and the validators for that URL's next conditional GET."""
+    if not seen:
+        return
+    latest = list({row[0]: row for row in seen}.values())  # one row per URL: an upsert touches a row once
+    _frame(con, "seen_urls", latest, ["url", "document_id", "case_no", "etag", "last_modified",
+                                      "first_run_id", "last_run_id", "last_seen_at"])
+    try:
+        con.execute(
+            "INSERT INTO document_urls SELECT url, document_id, case_no::INTEGER, etag, last_modified, first_run_id, "
+            "last_run_id, last_seen_at::TIMESTAMP FROM seen_urls ON CONFLICT (url) DO UPDATE SET "
+            "document_id = excluded.document_id, case_no = excluded.case_no, "
+            "etag = coalesce(excluded.etag, document_urls.etag), "
+            "last_modified = coalesce(excluded.last_modified, document_urls.last_modified), "
+            "last_run_id = excluded.last_run_id, last_seen_at = excluded.last_seen_at")
+    finally:
+        con.unregister("seen_urls")
 
 
 def _upsert_failed(con, run_id, case_no, url, http_status, error, now) -> None:
@@ -188,20 +242,21 @@ def _upsert_failed(con, run_id, case_no, url, http_status, error, now) -> None:
 
 # -- history and alerts ----------------------------------------------------------------------
 
-def _current_document(con, case_no: int) -> tuple[str, int | None, bool] | None:
-    """The company's newest parsed document: its own reports, else the 100-case report.
+def _current_documents(con) -> dict[int, tuple[str, int | None, bool]]:
+    """Each company's newest parsed document: its own reports, else the 100-case report.
 
     Several reports of one company (even from one run) resolve by report date: report_year,
     then fetch time; the newest wins. The others keep their documents and facts as evidence."""
-    row = con.execute(
-        "SELECT d.document_id, d.report_year, d.case_no IS NOT NULL AS own FROM documents d "
-        "WHERE d.parse_status = 'parsed' AND (d.case_no = ? OR (d.case_no IS NULL AND EXISTS "
-        "  (SELECT 1 FROM facts f WHERE f.document_id = d.document_id AND f.case_no = ?))) "
-        "ORDER BY (d.case_no IS NOT NULL) DESC, d.report_year DESC NULLS LAST, d.fetched_at DESC NULLS LAST, "
-        "d.document_id LIMIT 1",
-        [case_no, case_no],
-    ).fetchone()
-    return (row[0], row[1], row[2]) if row else None
+    found = con.execute(
+        "SELECT case_no, document_id, report_year, own FROM ("
+        "  SELECT c.case_no, d.document_id, d.report_year, d.case_no IS NOT NULL AS own, row_number() OVER ("
+        "    PARTITION BY c.case_no ORDER BY (d.case_no IS NOT NULL) DESC, d.report_year DESC NULLS LAST, "
+        "    d.fetched_at DESC NULLS LAST, d.document_id) AS rank"
+        "  FROM companies c JOIN documents d ON d.parse_status = 'parsed' AND (d.case_no = c.case_no OR "
+        "    (d.case_no IS NULL AND EXISTS (SELECT 1 FROM facts f WHERE f.document_id = d.document_id "
+        "                                   AND f.case_no = c.case_no))))"
+        "WHERE rank = 1").fetchall()
+    return {case_no: (doc_id, year, own) for case_no, doc_id, year, own in found}
 
 
 def _history_targets(con, case_no: int) -> dict[str, Target]:
@@ -224,14 +279,18 @@ def _step(name: str) -> None:
 
 
 def _update_history(con, run_id: str, now: datetime) -> dict:
-    companies = rows(con, "SELECT case_no, name, baseline_run_id FROM companies ORDER BY case_no")
+    companies = rows(con, "SELECT case_no, name, baseline_run_id, diffed_document_id FROM companies ORDER BY case_no")
+    current_documents = _current_documents(con)
     history_rows = alerts = 0
     for c in companies:
         case_no = c["case_no"]
-        current = _current_document(con, case_no)
+        current = current_documents.get(case_no)
         if current is None:
             continue
         doc_id, report_year, own = current
+        if doc_id == c["diffed_document_id"]:
+            continue  # diffed against this very document before: nothing can have changed
+        con.execute("UPDATE companies SET diffed_document_id = ? WHERE case_no = ?", [doc_id, case_no])
         facts = [Fact.from_dict(r) for r in rows(
             con, "SELECT metric, year, value, base_year, scope, status, page, evidence FROM facts "
                  "WHERE document_id = ? AND case_no = ? ORDER BY page, fact_id", [doc_id, case_no])]

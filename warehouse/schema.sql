@@ -27,6 +27,9 @@ CREATE TABLE IF NOT EXISTS companies (
     baseline_run_id VARCHAR,                   -- run whose targets became the baseline (raised no alerts)
     loaded_at    TIMESTAMP NOT NULL
 );
+-- The document the company's targets were last diffed against: the same document again
+-- cannot change its history, so detect_changes skips it (warehouses made before it get it here).
+ALTER TABLE companies ADD COLUMN IF NOT EXISTS diffed_document_id VARCHAR;
 
 CREATE TABLE IF NOT EXISTS documents (
     document_id   VARCHAR PRIMARY KEY,         -- sha256 of the bytes; 'url:<sha256 of url>' when never fetched
@@ -48,6 +51,19 @@ CREATE TABLE IF NOT EXISTS documents (
     last_run_id   VARCHAR NOT NULL,
     fetched_at    TIMESTAMP,
     parsed_at     TIMESTAMP
+);
+
+-- Every URL a document was seen at, with its HTTP validators: the same bytes may be served at
+-- several URLs (a report moved, a mirror), and each URL gets its own conditional GET.
+CREATE TABLE IF NOT EXISTS document_urls (
+    url           VARCHAR PRIMARY KEY,
+    document_id   VARCHAR NOT NULL,            -- sha256 of the bytes last seen at this URL
+    case_no       INTEGER,
+    etag          VARCHAR,
+    last_modified VARCHAR,
+    first_run_id  VARCHAR NOT NULL,
+    last_run_id   VARCHAR NOT NULL,
+    last_seen_at  TIMESTAMP NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS fetch_log (

@@ -35,6 +35,8 @@ DATA_DOCS_SITE = "carbonwatch"
 DATA_DOCS_DIR = "data_docs"  # relative to gx_root
 NEUTRALITY_METRICS = ("net_zero", "carbon_neutral")
 log = logging.getLogger("carbonwatch.expectations")
+# GX logs every datasource config at INFO on each load: noise in task logs and benchmarks.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
 def load_suite_dict(name: str) -> dict:

@@ -30,42 +30,22 @@ def _count(warehouse: str, run_id: str) -> dict:
 
 
 def direct_run(conf: dict, run_id: str) -> tuple[float, dict]:
-    """The DAG's task bodies in order, in this process, no Airflow. Like the mapped tasks,
-    fetch runs 8 companies at a time (max_active_tis_per_dagrun) and extract one per core."""
-    from concurrent.futures import ThreadPoolExecutor
+    """The DAG's task bodies in order, in this process, no Airflow: fetch and extract 8 at a
+    time (the mapped tasks' max_active_tis_per_dagrun). Prepare (the bootstrap) is timed apart."""
+    from carbonwatch.tasks import run_in_process
 
-    from carbonwatch import tasks
+    stages, last = {}, [time.perf_counter()]
 
-    stages = {}
-    t0 = time.perf_counter()
-    ctx = tasks.prepare(conf, run_id)
-    t_prepared = last = time.perf_counter()
-
-    def lap(name):
-        nonlocal last
+    def lap(stage):
         now = time.perf_counter()
-        stages[name] = now - last
-        last = now
+        stages[stage] = now - last[0]
+        last[0] = now
 
-    items = tasks.discover(ctx)
-    lap("discover")
-    with ThreadPoolExecutor(8) as pool:
-        crawls = list(pool.map(lambda item: tasks.fetch(ctx, item), items))
-    lap("fetch")
-    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        extractions = list(pool.map(lambda crawl: tasks.extract(ctx, crawl), crawls))
-    lap("extract")
-    validated = tasks.validate(ctx, extractions)
-    lap("validate")
-    counts = tasks.load(ctx, crawls, extractions, validated)
-    lap("load")
-    counts = tasks.detect_changes(ctx, counts)
-    lap("detect")
-    tasks.alert(ctx, counts)
-    lap("alert")
-    return time.perf_counter() - t_prepared, _count(conf["warehouse"], run_id) | {
-        "prepare_s": t_prepared - t0, "stages": stages}
-
+    t0 = time.perf_counter()
+    run_in_process(conf, run_id, workers=8, lap=lap)
+    prepare_s = stages.pop("prepare")
+    return time.perf_counter() - t0 - prepare_s, _count(conf["warehouse"], run_id) | {
+        "prepare_s": prepare_s, "stages": stages}
 
 def _airflow_run(conf: dict, log) -> tuple[float, dict]:
     import duckdb

@@ -47,11 +47,7 @@ def loaded(tmp_path_factory, report_cases, report_pdf):
             csv.writer(fh).writerows([["case_no", "name", "landing_url", "allowed_domains"], *rows])
         conf = {"sources": str(tmp / "sources.csv"), "warehouse": str(tmp / "wh.duckdb"),
                 "raw_dir": str(tmp / "raw"), "report": str(report_pdf), "outbox": str(tmp / "alerts")}
-        ctx = tasks.prepare(conf, "faults-run")
-        crawls = [tasks.fetch(ctx, item) for item in tasks.discover(ctx)]
-    extractions = [tasks.extract(ctx, c) for c in crawls]
-    counts = tasks.load(ctx, crawls, extractions, tasks.validate(ctx, extractions))
-    tasks.alert(ctx, tasks.detect_changes(ctx, counts))
+        tasks.run_in_process(conf, "faults-run", workers=4)
     con = duckdb.connect(conf["warehouse"], read_only=True)
     yield con
     con.close()

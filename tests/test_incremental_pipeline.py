@@ -18,14 +18,6 @@ from carbonwatch.mirror import build_mirror
 CASE = 64
 
 
-def night(conf: dict, run_id: str) -> None:
-    ctx = tasks.prepare(conf, run_id)
-    crawls = [tasks.fetch(ctx, item) for item in tasks.discover(ctx)]
-    extractions = [tasks.extract(ctx, c) for c in crawls]
-    counts = tasks.load(ctx, crawls, extractions, tasks.validate(ctx, extractions))
-    tasks.alert(ctx, tasks.detect_changes(ctx, counts))
-
-
 @pytest.fixture(scope="module")
 def two_nights(tmp_path_factory, report_cases, report_pdf):
     tmp = tmp_path_factory.mktemp("incremental")
@@ -41,8 +33,8 @@ def two_nights(tmp_path_factory, report_cases, report_pdf):
                                       [CASE, "中兴通讯", srv.url("/index.html"), "127.0.0.1"]])
         conf = {"sources": str(tmp / "sources.csv"), "warehouse": str(tmp / "wh.duckdb"),
                 "raw_dir": str(tmp / "raw"), "report": str(report_pdf), "outbox": str(tmp / "alerts")}
-        night(conf, "night-1")
-        night(conf, "night-2")
+        tasks.run_in_process(conf, "night-1")
+        tasks.run_in_process(conf, "night-2")
     con = duckdb.connect(conf["warehouse"], read_only=True)
     yield con
     con.close()

@@ -100,6 +100,9 @@ def main() -> None:
     from carbonwatch.mirror import build_mirror
     from extractors.cases import segment_cases
 
+    import carbonwatch.notifiers  # noqa: F401  (imports airflow.sdk: a one-off, not the pipeline's cost)
+    import expectations.validate  # noqa: F401
+
     tmp = Path(tempfile.mkdtemp(prefix="cw-bench-"))
     cases = segment_cases(args.report)
     roots = build_mirror(cases, tmp / "mirror")

@@ -1,1 +1,1 @@
-"""Normalise, dedupe and diff facts against history."""
+"""Normalise facts, key them, and diff targets against history."""

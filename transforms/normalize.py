@@ -1,4 +1,5 @@
-"""Normalise and dedupe facts; name the target each fact belongs to.
+"""Normalise facts and name the target each fact belongs to (repeats within a document are
+dropped by the extractor; a re-load adds nothing because facts are keyed by `fact_id`).
 
 A company's *target* is identified by metric + normalised scope (its "target key"); its
 *value* is the canonical text of every fact under that key (e.g. '2050', '100% by 2030').
@@ -9,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import OrderedDict
-from collections.abc import Iterable
 
 from carbonwatch.schema import FACT_FIELDS, Fact
 
@@ -67,11 +66,3 @@ def fact_id(document_id: str, f: Fact) -> str:
     payload = json.dumps([document_id] + [getattr(f, k) for k in FACT_FIELDS], ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
-
-def dedupe(facts: Iterable[Fact]) -> list[Fact]:
-    """Drop repeats of the same (metric, year, value, base_year, scope, status); first page wins."""
-    seen: OrderedDict[tuple, Fact] = OrderedDict()
-    for f in sorted(facts, key=lambda f: (f.page or 0)):
-        key = (f.metric, f.year, f.value, f.base_year, scope_group(f.scope), f.status)
-        seen.setdefault(key, f)
-    return list(seen.values())

@@ -25,8 +25,9 @@ $(BIN)/carbonwatch: pyproject.toml requirements.lock
 
 install: $(BIN)/carbonwatch  ## build .venv with pinned dependencies (requirements.lock)
 
-system-deps:  ## Debian packages some tests use (headless Chromium for the HTML report); needs root
-	command -v chromium >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } \
+system-deps:  ## Debian packages for the HTML report's browser test (Chromium, a CJK font); needs root
+	{ command -v chromium >/dev/null && fc-list :lang=zh | grep -q . ; } || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-zenhei; } \
 	  || echo "make system-deps: chromium could not be installed; the HTML report's browser test will be skipped"
 
 demo: install  ## run the nightly pipeline twice on the offline mirror and print a summary

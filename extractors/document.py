@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from carbonwatch.schema import Fact
 
 from .facts import extract_facts
-from .pdftext import cid_ratio, join_lines, open_pdfium, split_lines
+from .pdftext import cid_ratio, find_gutter, join_lines, open_pdfium, split_lines
 
 DEFAULT_TIMEOUT = float(os.environ.get("CARBONWATCH_DOC_TIMEOUT", "300"))
 DEFAULT_MAX_RSS_MB = int(os.environ.get("CARBONWATCH_DOC_MAX_RSS_MB", "1024"))
@@ -73,38 +73,6 @@ class Document:
 
 
 # --------------------------------------------------------------------------- layout
-def _gutter(rects: list[tuple[float, float, float, float]], width: float) -> float | None:
-    """x of a vertical gap between two text columns (rects: left, bottom, right, top)."""
-    if len(rects) < 8:
-        return None
-    limit = max(1, int(len(rects) * 0.04))
-    run: list[float] = []
-    runs = []
-    x = width * 0.2
-    while x <= width * 0.8:
-        if sum(1 for r in rects if r[0] < x < r[2]) <= limit:
-            run.append(x)
-        else:
-            if run:
-                runs.append(run)
-            run = []
-        x += 2.0
-    if run:
-        runs.append(run)
-    best = None
-    for r in runs:
-        if r[-1] - r[0] < 6:
-            continue
-        mid = (r[0] + r[-1]) / 2
-        left = [q for q in rects if q[2] <= mid]
-        right = [q for q in rects if q[0] >= mid]
-        if len(left) < 4 or len(right) < 4:
-            continue
-        if best is None or abs(mid - width / 2) < abs(best - width / 2):
-            best = mid
-    return best
-
-
 def stream_mixes_columns(page, tp) -> bool:
     """True when the page has two text columns and pypdfium2's (content-stream) order
     jumps between them line by line instead of reading one column after the other."""
@@ -112,10 +80,12 @@ def stream_mixes_columns(page, tp) -> bool:
     if n < 8 or n > 1500:
         return False
     rects = [tp.get_rect(i) for i in range(n)]
-    g = _gutter(rects, page.get_width())
+    # text boxes are fewer and coarser than words: a wider band, a looser share, fewer boxes
+    width = page.get_width()
+    g = find_gutter([(r[0], r[2]) for r in rects], width, band=(0.2, 0.8), cross_share=0.04,
+                    min_spans=8, min_side=4)
     if g is None:
         return False
-    width = page.get_width()
     left = sorted(r[2] - r[0] for r in rects if r[2] <= g)
     right = sorted(r[2] - r[0] for r in rects if r[0] >= g)
     # prose columns: lines of text on both sides, not the short cells of a table

@@ -86,42 +86,38 @@ def pdfium_texts(path: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- pdfplumber
-def _gutter(words: list[dict], width: float) -> float | None:
+def find_gutter(spans: list[tuple[float, float]], width: float, *, band: tuple[float, float] = (0.25, 0.75),
+                cross_share: float = 0.03, min_spans: int = 20, min_side: int = 10) -> float | None:
     """x of a vertical gap between text columns, or None for a one-column page.
 
-    A gutter is an x position in the middle of the page that (almost) no word
-    crosses, with enough words on both sides of it."""
-    if len(words) < 20:
+    spans are the (left, right) x extents of the page's words or text boxes. A gutter is an
+    x position within `band` (fractions of the width) that at most `cross_share` of the spans
+    cross, at least ~8 pt wide, with `min_side` spans wholly on each side; the one nearest
+    the middle wins."""
+    if len(spans) < min_spans:
         return None
-    lo, hi = width * 0.25, width * 0.75
-    step = 2.0
-    best = None
-    x = lo
-    cols = []
-    while x <= hi:
-        crossing = sum(1 for w in words if w["x0"] < x < w["x1"])
-        cols.append((x, crossing))
-        x += step
-    # runs of x where at most 3% of the words cross
-    limit = max(1, int(len(words) * 0.03))
+    limit = max(1, int(len(spans) * cross_share))
     run: list[float] = []
     runs = []
-    for x, c in cols:
-        if c <= limit:
+    x, hi = width * band[0], width * band[1]
+    while x <= hi:
+        if sum(1 for x0, x1 in spans if x0 < x < x1) <= limit:
             run.append(x)
         else:
             if run:
                 runs.append(run)
             run = []
+        x += 2.0
     if run:
         runs.append(run)
+    best = None
     for r in runs:
         if r[-1] - r[0] < 6:  # gap narrower than ~8pt: a word space, not a gutter
             continue
         mid = (r[0] + r[-1]) / 2
-        left = sum(1 for w in words if w["x1"] <= mid)
-        right = sum(1 for w in words if w["x0"] >= mid)
-        if left >= 10 and right >= 10:
+        left = sum(1 for _, x1 in spans if x1 <= mid)
+        right = sum(1 for x0, _ in spans if x0 >= mid)
+        if left >= min_side and right >= min_side:
             if best is None or abs(mid - width / 2) < abs(best - width / 2):
                 best = mid
     return best
@@ -158,7 +154,7 @@ def columns_text(page) -> tuple[str, int]:
     Rows of words that cross the gutter (titles, full-width paragraphs) split the page
     into bands; inside a band the left column is read before the right one."""
     words = page.extract_words(keep_blank_chars=False, use_text_flow=False, x_tolerance=1.5)
-    g = _gutter(words, float(page.width))
+    g = find_gutter([(w["x0"], w["x1"]) for w in words], float(page.width))
     if g is None:
         return page.extract_text() or "", 1
     # bands: a row is full-width when some word in it crosses the gutter

@@ -46,14 +46,20 @@ def start_run(con, run_id: str, sources_file: str | None, now: datetime | None =
         )
 
 
+RUN_COUNTS = ("companies", "documents_new", "documents_unchanged", "documents_failed",
+              "facts_added", "facts_quarantined", "history_rows", "alerts")
+
+
+def _close_run(con, run_id: str, counts: dict, status: str) -> None:
+    con.execute(
+        f"UPDATE runs SET finished_at = ?, status = ?, {', '.join(c + ' = ?' for c in RUN_COUNTS)} WHERE run_id = ?",
+        [utcnow(), status] + [counts.get(c) for c in RUN_COUNTS] + [run_id],
+    )
+
+
 def finish_run(con, run_id: str, counts: dict, status: str = "success") -> None:
-    cols = ["companies", "documents_new", "documents_unchanged", "documents_failed",
-            "facts_added", "facts_quarantined", "history_rows", "alerts"]
     with transaction(con):
-        con.execute(
-            f"UPDATE runs SET finished_at = ?, status = ?, {', '.join(c + ' = ?' for c in cols)} WHERE run_id = ?",
-            [utcnow(), status] + [counts.get(c) for c in cols] + [run_id],
-        )
+        _close_run(con, run_id, counts, status)
 
 
 def _insert_facts(con, run_id: str, facts: list[tuple[str, int, Fact]]) -> int:
@@ -113,11 +119,7 @@ def bootstrap(con, report_path: str | Path, case_records: list[dict], run_id: st
         counts = {"companies": len(case_records), "documents_new": 1, "documents_unchanged": 0,
                   "documents_failed": 0, "facts_added": added, "facts_quarantined": 0,
                   "history_rows": history["history_rows"], "alerts": history["alerts"]}
-        cols = list(counts)
-        con.execute(
-            f"UPDATE runs SET finished_at = ?, status = 'success', {', '.join(c + ' = ?' for c in cols)} WHERE run_id = ?",
-            [utcnow()] + [counts[c] for c in cols] + [run_id],
-        )
+        _close_run(con, run_id, counts, "success")
     return counts
 
 

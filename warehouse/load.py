@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -65,24 +66,19 @@ def finish_run(con, run_id: str, counts: dict, status: str = "success") -> None:
 def _insert_facts(con, run_id: str, facts: list[tuple[str, int, Fact]]) -> int:
     """Insert (document_id, case_no, fact) rows in one statement; returns how many were new."""
     before = con.execute("SELECT count(*) FROM facts").fetchall()[0][0]
-    params = []
+    by_id = {}  # one row per fact_id: the same fact twice in a batch is one fact
     for document_id, case_no, f in facts:
         value = None if isinstance(f.value, bool) else f.value
-        params.append([fact_id(document_id, f), document_id, case_no, f.metric, f.year, value,
-                       f.base_year, f.scope, f.status, f.page, f.evidence, run_id])
-    if params:
-        # one set-based insert: executemany runs a statement per row (~ms each in DuckDB)
-        import pandas as pd
-
-        batch = pd.DataFrame(params, columns=["fact_id", "document_id", "case_no", "metric", "year", "value",
-                                              "base_year", "scope", "status", "page", "evidence", "run_id"])
-        batch = batch.drop_duplicates("fact_id").astype(
-            {"year": "Int64", "base_year": "Int64", "page": "Int64", "value": "Float64"})
-        con.register("new_facts", batch)
-        try:
+        key = fact_id(document_id, f)
+        by_id.setdefault(key, [key, document_id, case_no, f.metric, f.year, value,
+                               f.base_year, f.scope, f.status, f.page, f.evidence, run_id])
+    if by_id:
+        columns = ["fact_id", "document_id", "case_no", "metric", "year", "value",
+                   "base_year", "scope", "status", "page", "evidence", "run_id"]
+        dtypes = {c: "string" for c in columns} | {"case_no": "Int64", "year": "Int64", "base_year": "Int64",
+                                                   "page": "Int64", "value": "Float64"}
+        with _frame(con, "new_facts", list(by_id.values()), columns, dtypes):
             con.execute("INSERT INTO facts SELECT * FROM new_facts ON CONFLICT (fact_id) DO NOTHING")
-        finally:
-            con.unregister("new_facts")
     return con.execute("SELECT count(*) FROM facts").fetchall()[0][0] - before
 
 
@@ -188,27 +184,30 @@ def load_batch(con, run_id: str, crawls: list[dict], extractions: list[dict], va
     return counts
 
 
-def _frame(con, name: str, rows_: list[list], columns: list[str]):
-    """Register rows as a DataFrame view: one set-based statement instead of a statement per
-    row (executemany costs milliseconds a row in DuckDB)."""
+@contextmanager
+def _frame(con, name: str, rows_: list[list], columns: list[str], dtypes: dict | None = None):
+    """Rows as a DataFrame view `name` for the block: one set-based statement instead of a
+    statement per row (executemany costs milliseconds a row in DuckDB)."""
     import pandas as pd
 
-    con.register(name, pd.DataFrame(rows_, columns=columns).astype("object"))
+    frame = pd.DataFrame(rows_, columns=columns).astype("object")
+    con.register(name, frame.astype(dtypes) if dtypes else frame)
+    try:
+        yield
+    finally:
+        con.unregister(name)
 
 
 def _touch_unchanged(con, run_id: str, unchanged: list[list]) -> None:
     """Documents seen again: this run saw them; keep the newest validators."""
     if not unchanged:
         return
-    _frame(con, "seen_again", unchanged, ["document_id", "etag", "last_modified"])
-    try:
+    with _frame(con, "seen_again", unchanged, ["document_id", "etag", "last_modified"]):
         con.execute(
             "UPDATE documents SET last_run_id = ?, etag = coalesce(s.etag, documents.etag), "
             "last_modified = coalesce(s.last_modified, documents.last_modified) "
             "FROM (SELECT document_id, any_value(etag) AS etag, any_value(last_modified) AS last_modified "
             "      FROM seen_again GROUP BY document_id) s WHERE documents.document_id = s.document_id", [run_id])
-    finally:
-        con.unregister("seen_again")
 
 
 def _remember_urls(con, seen: list[list]) -> None:
@@ -216,9 +215,8 @@ def _remember_urls(con, seen: list[list]) -> None:
     if not seen:
         return
     latest = list({row[0]: row for row in seen}.values())  # one row per URL: an upsert touches a row once
-    _frame(con, "seen_urls", latest, ["url", "document_id", "case_no", "etag", "last_modified",
-                                      "first_run_id", "last_run_id", "last_seen_at"])
-    try:
+    with _frame(con, "seen_urls", latest, ["url", "document_id", "case_no", "etag", "last_modified",
+                                           "first_run_id", "last_run_id", "last_seen_at"]):
         con.execute(
             "INSERT INTO document_urls SELECT url, document_id, case_no::INTEGER, etag, last_modified, first_run_id, "
             "last_run_id, last_seen_at::TIMESTAMP FROM seen_urls ON CONFLICT (url) DO UPDATE SET "
@@ -226,8 +224,6 @@ def _remember_urls(con, seen: list[list]) -> None:
             "etag = coalesce(excluded.etag, document_urls.etag), "
             "last_modified = coalesce(excluded.last_modified, document_urls.last_modified), "
             "last_run_id = excluded.last_run_id, last_seen_at = excluded.last_seen_at")
-    finally:
-        con.unregister("seen_urls")
 
 
 def _upsert_failed(con, run_id, case_no, url, http_status, error, now) -> None:

@@ -1,7 +1,8 @@
 """Plain-text summaries of the warehouse for the CLI and the demo."""
 from __future__ import annotations
 
-from warehouse.db import connect, rows
+from warehouse.db import rows
+from warehouse.snapshot import connect_reader
 from carbonwatch.alerts import format_alert
 
 
@@ -19,7 +20,8 @@ def runs_table(con, run_ids: list[str] | None = None) -> list[dict]:
 
 
 def summarize(warehouse: str) -> str:
-    con = connect(warehouse, read_only=True)
+    # a reader like any analyst: the published snapshot, so it never blocks a running load
+    con = connect_reader(warehouse)
     try:
         out = [f"warehouse {warehouse}"]
         n = con.execute("SELECT count(*), count(DISTINCT sector), count(DISTINCT industry) FROM companies").fetchone()

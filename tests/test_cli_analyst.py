@@ -117,3 +117,13 @@ def test_report_writes_html(wh, tmp_path):
     assert r.exit_code == 0 and out.exists()
     text = out.read_text(encoding="utf-8")
     assert text.count('<svg class="chart"') == 3 and "report" in r.stderr
+
+
+def test_summary_reads_the_snapshot_while_the_warehouse_is_open_for_writing(wh):
+    writer = duckdb.connect(str(wh))  # the nightly load holding the live file
+    try:
+        r = cw("summary", wh)
+    finally:
+        writer.close()
+    assert r.exit_code == 0, r.output
+    assert "companies:" in r.output and "alerts:" in r.output

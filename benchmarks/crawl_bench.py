@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from carbonwatch.mirror import MirrorServer
+from carbonwatch.demo.mirror import MirrorServer
 from extractors.crawl import CrawlConfig, crawl_sources
 
 

@@ -32,7 +32,7 @@ def _count(warehouse: str, run_id: str) -> dict:
 def direct_run(conf: dict, run_id: str) -> tuple[float, dict]:
     """The DAG's task bodies in order, in this process, no Airflow: fetch and extract 8 at a
     time (the mapped tasks' max_active_tis_per_dagrun). Prepare (the bootstrap) is timed apart."""
-    from carbonwatch.tasks import run_in_process
+    from carbonwatch.orchestration.inprocess import run_in_process
 
     stages, last = {}, [time.perf_counter()]
 
@@ -50,7 +50,7 @@ def direct_run(conf: dict, run_id: str) -> tuple[float, dict]:
 def _airflow_run(conf: dict, log) -> tuple[float, dict]:
     import duckdb
 
-    from carbonwatch.runner import run_nightly
+    from carbonwatch.orchestration.runner import run_nightly
 
     t0 = time.perf_counter()
     run_nightly(conf, log)
@@ -62,7 +62,7 @@ def _airflow_run(conf: dict, log) -> tuple[float, dict]:
 
 
 def bench(label: str, root: Path, cases, tmp: Path, report: str, modes: tuple[str, ...]) -> None:
-    from carbonwatch.mirror import MirrorServer, write_sources
+    from carbonwatch.demo.mirror import MirrorServer, write_sources
 
     print(label)
     with MirrorServer(root) as server:
@@ -97,10 +97,10 @@ def main() -> None:
 
     import shutil
 
-    from carbonwatch.mirror import build_mirror
+    from carbonwatch.demo.mirror import build_mirror
     from extractors.cases import segment_cases
 
-    import carbonwatch.notifiers  # noqa: F401  (imports airflow.sdk: a one-off, not the pipeline's cost)
+    import carbonwatch.alerting.notifiers  # noqa: F401  (imports airflow.sdk: a one-off, not the pipeline's cost)
     import expectations.validate  # noqa: F401
 
     tmp = Path(tempfile.mkdtemp(prefix="cw-bench-"))

@@ -12,7 +12,7 @@ DAG `carbonwatch_reporting`)
 Settings, first found wins: the run's conf (`sources`, `warehouse`, `raw_dir`, `report`,
 `outbox`, `alert_webhook`), the Airflow Variables `carbonwatch_sources`, `carbonwatch_warehouse`,
 `carbonwatch_raw_dir`, `carbonwatch_report`, `carbonwatch_outbox` and the Connection (or
-Variable) `carbonwatch_alert_webhook`, the environment (carbonwatch/settings.py).
+Variable) `carbonwatch_alert_webhook`, the environment (common/settings.py).
 
 A dead site or a broken PDF fails that company's document, never the run: failures are rows in
 `documents` and `fetch_log`, so retries (2 per task) only cover the infrastructure (a killed
@@ -20,7 +20,7 @@ worker, a locked file), never bad input. Every task that opens the DuckDB file (
 discover, load, detect_changes, alert) runs in the pool `carbonwatch_duckdb_writer` (1 slot)
 and on the Celery queue `duckdb_writer`; fetch and extract are mapped per company and run in
 parallel. A task that fails after its retries, or a run that fails, writes a failure alert
-(carbonwatch/callbacks.py).
+(carbonwatch/alerting/callbacks.py).
 """
 from __future__ import annotations
 
@@ -30,13 +30,12 @@ import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from carbonwatch.callbacks import on_dag_failure, on_task_failure
+from carbonwatch.alerting.callbacks import on_dag_failure, on_task_failure
+from common.settings import DUCKDB_POOL, DUCKDB_QUEUE
 
 # The DuckDB warehouse as an Airflow asset: `alert` (the last writer of a run) updates it,
 # carbonwatch_reporting is scheduled on it. The event's extra carries the warehouse path.
 WAREHOUSE_ASSET = Asset(name="carbonwatch_warehouse", uri="file:///carbonwatch/warehouse.duckdb", group="carbonwatch")
-DUCKDB_POOL = "carbonwatch_duckdb_writer"  # size 1: created by runner.ensure_airflow_db / airflow-init
-DUCKDB_QUEUE = "duckdb_writer"  # Celery queue of the single-concurrency writer worker (docker-compose.yml)
 
 default_args = {
     "owner": "carbonwatch",
@@ -69,10 +68,11 @@ def carbonwatch_nightly():
     def prepare() -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from carbonwatch import tasks
+        from carbonwatch.orchestration import tasks
+        from common import settings
 
         context = get_current_context()
-        conf = tasks.airflow_settings() | dict(context["dag_run"].conf or {})
+        conf = settings.airflow_values() | dict(context["dag_run"].conf or {})
         try:
             return tasks.prepare(conf, context["run_id"])
         except (FileNotFoundError, ValueError) as exc:  # bad configuration: retrying cannot help
@@ -80,45 +80,45 @@ def carbonwatch_nightly():
 
     @task(execution_timeout=timedelta(minutes=5), **writer)
     def discover(ctx: dict) -> list[dict]:
-        from carbonwatch import tasks
+        from carbonwatch.orchestration import tasks
 
         return tasks.discover(ctx)
 
     # one company's crawl: polite delays and a few documents; site faults are recorded, not raised
     @task(execution_timeout=timedelta(minutes=20), max_active_tis_per_dagrun=8)
     def fetch(item: dict, ctx: dict) -> dict:
-        from carbonwatch import tasks
+        from carbonwatch.orchestration import tasks
 
         return tasks.fetch(ctx, item)
 
     # each PDF has its own time/memory cap (extractors/document.py, 300 s default)
     @task(execution_timeout=timedelta(minutes=30), max_active_tis_per_dagrun=8)
     def extract(crawl: dict, ctx: dict) -> list[dict]:
-        from carbonwatch import tasks
+        from carbonwatch.orchestration import tasks
 
         return tasks.extract(ctx, crawl)
 
     @task(execution_timeout=timedelta(minutes=15))
     def validate(ctx: dict, extractions: list) -> dict:
-        from carbonwatch import tasks
+        from carbonwatch.orchestration import tasks
 
         return tasks.validate(ctx, list(extractions))
 
     @task(execution_timeout=timedelta(minutes=15), **writer)
     def load(ctx: dict, crawls: list, extractions: list, validated: dict) -> dict:
-        from carbonwatch import tasks
+        from carbonwatch.orchestration import tasks
 
         return tasks.load(ctx, list(crawls), list(extractions), validated)
 
     @task(execution_timeout=timedelta(minutes=15), **writer)
     def detect_changes(ctx: dict, counts: dict) -> dict:
-        from carbonwatch import tasks
+        from carbonwatch.orchestration import tasks
 
         return tasks.detect_changes(ctx, counts)
 
     @task(execution_timeout=timedelta(minutes=10), outlets=[WAREHOUSE_ASSET], **writer)
     def alert(ctx: dict, counts: dict) -> dict:
-        from carbonwatch import tasks
+        from carbonwatch.orchestration import tasks
 
         result = tasks.alert(ctx, counts)
         outlet_events = get_current_context().get("outlet_events")

@@ -18,12 +18,11 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 
-from carbonwatch.callbacks import on_dag_failure, on_task_failure
+from carbonwatch.alerting.callbacks import on_dag_failure, on_task_failure
+from common.settings import DUCKDB_POOL, DUCKDB_QUEUE
 
 # Same asset as in carbonwatch_nightly.py (assets are identified by name and URI).
 WAREHOUSE_ASSET = Asset(name="carbonwatch_warehouse", uri="file:///carbonwatch/warehouse.duckdb", group="carbonwatch")
-DUCKDB_POOL = "carbonwatch_duckdb_writer"
-DUCKDB_QUEUE = "duckdb_writer"
 
 default_args = {
     "owner": "carbonwatch",
@@ -52,15 +51,15 @@ def carbonwatch_reporting():
         import re
         from pathlib import Path
 
-        from carbonwatch import settings, tasks
-        from carbonwatch.summary import summarize
+        from common import settings
+        from carbonwatch.reporting.summary import summarize
 
         context = get_current_context()
         extra: dict = {}
         for events in (context.get("triggering_asset_events") or {}).values():
             for event in events:
                 extra = dict(event.extra or {})  # the newest event wins
-        ctx = settings.resolve(tasks.airflow_settings() | dict(context["dag_run"].conf or {}) | extra)
+        ctx = settings.resolve(dict(context["dag_run"].conf or {}) | extra, airflow=True)
         text = summarize(ctx["warehouse"])
         out = Path(ctx["var"]) / "reports"
         out.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ check cross-row rules):
 - ``neutrality_year``: for a peak fact, the earliest net_zero/carbon_neutral year of the same
   company, document and scope (null when there is none) — the suite expects
   ``neutrality_year >= year`` (a peak after neutrality is an extraction error);
-- ``evidence_on_page``: set by the extract task (carbonwatch/tasks.py) — is the quote on the
+- ``evidence_on_page``: set by the extract task (carbonwatch/orchestration/tasks.py) — is the quote on the
   page it cites; null when unknown (not checked).
 """
 from __future__ import annotations
@@ -27,20 +27,31 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from carbonwatch.schema import FACT_FIELDS
+from common.metrics import METRIC_NAMES, METRIC_TABLE, YEAR_METRICS
+from common.schema import FACT_FIELDS
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 SUITES_DIR = Path(__file__).resolve().parent
 DATA_DOCS_SITE = "carbonwatch"
 DATA_DOCS_DIR = "data_docs"  # relative to gx_root
-NEUTRALITY_METRICS = ("net_zero", "carbon_neutral")
+NEUTRALITY_METRICS = tuple(s.name for s in METRIC_TABLE if s.neutrality)
 log = logging.getLogger("carbonwatch.expectations")
 # GX logs every datasource config at INFO on each load: noise in task logs and benchmarks.
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
 def load_suite_dict(name: str) -> dict:
-    return json.loads((SUITES_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    """A suite as kept in this folder, with the metric table's values filled in: the suite's
+    allowed metrics and the metrics that need a year always follow common/metrics.py."""
+    spec = json.loads((SUITES_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    for e in spec["expectations"]:
+        kwargs = e["kwargs"]
+        if kwargs.get("column") == "metric" and e["type"] == "expect_column_values_to_be_in_set":
+            kwargs["value_set"] = list(METRIC_NAMES)
+        condition = kwargs.get("row_condition") or {}
+        if isinstance(condition, dict) and (condition.get("column") or {}).get("name") == "metric":
+            condition["parameter"] = list(YEAR_METRICS)
+    return spec
 
 
 def data_docs_index(gx_root: str | Path) -> Path:

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from carbonwatch.schema import INDUSTRIES, SECTORS, Case
+from common.schema import INDUSTRIES, SECTORS, Case
 
 from .facts import extract_facts
 from .pdftext import join_lines, pdfium_texts, plumber_texts, split_lines

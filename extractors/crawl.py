@@ -18,13 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from common import settings
+
 from .discover import Candidate, Link, candidate, classify, page_links, report_year
 from .fetch import Fetched, Fetcher, host_allowed, now_iso, strip_fragment
 from .sources import normalise_host, normalise_source
 
 
 def _default_user_agent() -> str:
-    contact = os.environ.get("CARBONWATCH_CONTACT", "").strip()
+    contact = settings.contact()
     return f"carbonwatch/0.1 (+contact: {contact or 'set CARBONWATCH_CONTACT'})"
 
 

@@ -31,19 +31,20 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from carbonwatch.schema import Fact
+from common.metrics import triggers as metric_triggers
+from common.schema import Fact
+from common.settings import DocumentLimits
 
 from .facts import extract_facts
 from .pdftext import cid_ratio, find_gutter, join_lines, open_pdfium, split_lines
 
-DEFAULT_TIMEOUT = float(os.environ.get("CARBONWATCH_DOC_TIMEOUT", "300"))
-DEFAULT_MAX_RSS_MB = int(os.environ.get("CARBONWATCH_DOC_MAX_RSS_MB", "1024"))
-DEFAULT_MAX_PAGES = int(os.environ.get("CARBONWATCH_DOC_MAX_PAGES", "3000"))
+LIMITS = DocumentLimits.from_env()
+DEFAULT_TIMEOUT = LIMITS.timeout
+DEFAULT_MAX_RSS_MB = LIMITS.max_rss_mb
+DEFAULT_MAX_PAGES = LIMITS.max_pages
 
-CANDIDATE = re.compile(
-    r"net[- ]?zero|carbon[- ]neutral|climate[- ]neutral|renewable|RE100|SBTi|science[- ]based|"
-    r"emissions?|decarboni|碳中和|净零|达峰|峰值|可再生|绿电|绿色电力|清洁能源|科学碳|科学减排|"
-    r"减排|排放", re.I)
+# A page worth reading names at least one metric's trigger word (common/metrics.py), in any language.
+CANDIDATE = re.compile("|".join(metric_triggers(lang) for lang in ("en", "zh")), re.I)
 
 
 class DocumentError(Exception):
@@ -261,7 +262,7 @@ def extract_document(path: str, *, password: str | None = None,
         return read_document(path, password, max_pages, time.monotonic() + timeout, ref_year=ref_year)
     import multiprocessing as mp
 
-    ctx = mp.get_context(os.environ.get("CARBONWATCH_DOC_START_METHOD", "fork"))
+    ctx = mp.get_context(DocumentLimits.from_env().start_method)
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(send, path, password, max_pages, timeout, max_rss_mb, ref_year),
                        daemon=True)

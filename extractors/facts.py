@@ -31,7 +31,7 @@ import re
 from collections import Counter
 from typing import Iterable
 
-from carbonwatch.schema import Fact
+from common.schema import Fact
 
 from .pdftext import is_cjk
 

@@ -29,8 +29,8 @@ import duckdb
 import pytest
 import requests
 
-from carbonwatch.mirror import EDITION2_EDITS, MirrorServer, build_mirror, case_dir_name, write_sources
-from carbonwatch.runner import DUCKDB_POOL, prepare_airflow_home
+from carbonwatch.demo.mirror import EDITION2_EDITS, MirrorServer, build_mirror, case_dir_name, write_sources
+from carbonwatch.orchestration.runner import DUCKDB_POOL, prepare_airflow_home
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = (9, 30, 64, 67, 71)  # 30, 64, 67, 71 change a target in edition 2

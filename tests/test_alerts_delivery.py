@@ -14,9 +14,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from airflow.sdk import BaseNotifier
-from carbonwatch.notifiers import CarbonwatchAlertNotifier
+from carbonwatch.alerting.notifiers import CarbonwatchAlertNotifier
 from warehouse.db import connect
-from warehouse.fixtures import EDITION2_ALERTS, Doc, F, run, sample_warehouse
+from warehouse_fixtures import EDITION2_ALERTS, Doc, F, run, sample_warehouse
 
 WEBHOOK_TOKEN = "wh-tok-3f9a7c1e5d"
 SMTP_PASSWORD = "smtp-pw-8b2d4e6f0a"
@@ -227,7 +227,7 @@ def test_smtp_and_webhook_from_the_environment_only(monkeypatch, webhook, smtp, 
 
 
 def test_the_alert_task_uses_the_notifier_and_publishes_the_snapshot(configured):
-    from carbonwatch import tasks
+    from carbonwatch.orchestration import tasks
     from warehouse.snapshot import snapshot_path
 
     cfg = configured
@@ -244,8 +244,8 @@ def test_the_alert_task_uses_the_notifier_and_publishes_the_snapshot(configured)
 
 
 def test_failure_notices_go_to_the_same_channels(configured, caplog, capfd):
-    """carbonwatch.callbacks hands failed runs to notifiers.notify_failure."""
-    from carbonwatch.notifiers import notify_failure
+    """carbonwatch.alerting.callbacks hands failed runs to notifiers.notify_failure."""
+    from carbonwatch.alerting.notifiers import notify_failure
 
     caplog.set_level(logging.DEBUG)
     record = {"kind": "task_failed", "dag_id": "carbonwatch_nightly", "run_id": "r1", "task_id": "load"}

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from collections import Counter
 
-from carbonwatch.schema import INDUSTRIES, SECTORS
+from common.schema import INDUSTRIES, SECTORS
 from extractors.cases import case_record
 
 from conftest import GOLD, SHARED

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from carbonwatch.cli import main
-from warehouse.fixtures import EDITION2_ALERTS, sample_warehouse
+from warehouse_fixtures import EDITION2_ALERTS, sample_warehouse
 from warehouse.snapshot import publish_snapshot, snapshot_path
 
 
@@ -40,7 +40,7 @@ def test_query_prints_a_table(wh):
     assert lines[0].split("|")[0].strip() == "case_no" and set(lines[1]) <= {"-", "+"}
     assert len(lines) == 2 + 6 and "乙制造" in lines[3] and "2040" in lines[3]
     # CJK (double-width) cells line up: every row's separators sit at the same display columns
-    from carbonwatch.cli_analyst import _width
+    from carbonwatch.cli.analyst import _width
 
     cols = {tuple(_width(line[:i]) for i, ch in enumerate(line) if ch == "|") for line in lines if "|" in line}
     assert len(cols) == 1

@@ -11,7 +11,7 @@ import sys
 import duckdb
 import pytest
 
-from carbonwatch.mirror import MirrorServer, build_mirror, write_sources
+from carbonwatch.demo.mirror import MirrorServer, build_mirror, write_sources
 
 CASES = (64, 67)
 

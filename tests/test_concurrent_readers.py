@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.db import connect
-from warehouse.fixtures import EDITION2, run, sample_warehouse
+from warehouse_fixtures import EDITION2, run, sample_warehouse
 from warehouse.snapshot import connect_reader, publish_snapshot, reader_path, snapshot_path
 
 REPO = Path(__file__).resolve().parent.parent

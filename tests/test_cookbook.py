@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from warehouse.fixtures import sample_warehouse
+from warehouse_fixtures import sample_warehouse
 from warehouse.snapshot import connect_reader, publish_snapshot
 
 COOKBOOK = Path(__file__).resolve().parent.parent / "docs" / "cookbook.md"

@@ -80,9 +80,9 @@ def test_warehouse_asset_links_nightly_to_reporting(dagbag):
 
 
 def test_airflow_settings_outside_a_task_are_empty():
-    from carbonwatch.tasks import AIRFLOW_VARIABLES, airflow_settings
+    from common.settings import AIRFLOW_VARIABLES, airflow_values
 
-    assert airflow_settings() == {}
+    assert airflow_values() == {}
     assert set(AIRFLOW_VARIABLES) >= {"carbonwatch_sources", "carbonwatch_warehouse"}
 
 
@@ -100,7 +100,7 @@ class _Hook(BaseHTTPRequestHandler):
 
 
 def test_failure_callback_writes_the_outbox_and_posts_the_webhook(tmp_path):
-    from carbonwatch.callbacks import FAILURES_FILE, on_dag_failure, on_task_failure
+    from carbonwatch.alerting.callbacks import FAILURES_FILE, on_dag_failure, on_task_failure
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -133,12 +133,12 @@ def test_failure_callback_writes_the_outbox_and_posts_the_webhook(tmp_path):
 
 def test_airflow_variables_feed_the_settings(monkeypatch):
     import airflow.sdk
-    from carbonwatch import settings, tasks
+    from common import settings
 
     values = {"carbonwatch_warehouse": "/data/wh.duckdb", "carbonwatch_sources": "/data/companies.csv"}
     monkeypatch.setattr(airflow.sdk.Variable, "get", staticmethod(lambda key, default=None: values.get(key, default)))
-    monkeypatch.setattr(tasks, "_webhook_connection", lambda: "http://127.0.0.1:9/hook")
-    got = tasks.airflow_settings()
+    monkeypatch.setattr(settings, "webhook_connection", lambda: settings.WebhookTarget("http://127.0.0.1:9/hook"))
+    got = settings.airflow_values()
     assert got == {"warehouse": "/data/wh.duckdb", "sources": "/data/companies.csv",
                    "alert_webhook": "http://127.0.0.1:9/hook"}
     # the run's conf wins over Variables, Variables over the environment (as the prepare task merges them)

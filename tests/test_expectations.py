@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from carbonwatch.schema import INDUSTRIES, METRICS, SECTORS, STATUSES
-from carbonwatch.tasks import mark_evidence_on_page
+from common.schema import INDUSTRIES, METRICS, SECTORS, STATUSES
+from transforms.evidence import mark_evidence_on_page
 from expectations.validate import SUITES_DIR, data_docs_index, load_suite_dict, validate_companies, validate_facts
 
 DOC = "a" * 64

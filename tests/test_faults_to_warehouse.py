@@ -14,8 +14,8 @@ try:
 except ImportError:
     from crawl_server import CrawlServer, Route, html, make_pdf, pdf
 
-from carbonwatch import tasks
-from carbonwatch.mirror import build_mirror
+from carbonwatch.orchestration.inprocess import run_in_process
+from carbonwatch.demo.mirror import build_mirror
 
 HEALTHY = (64, 67, 71)
 GOOD = make_pdf("a report " * 40)
@@ -47,7 +47,7 @@ def loaded(tmp_path_factory, report_cases, report_pdf):
             csv.writer(fh).writerows([["case_no", "name", "landing_url", "allowed_domains"], *rows])
         conf = {"sources": str(tmp / "sources.csv"), "warehouse": str(tmp / "wh.duckdb"),
                 "raw_dir": str(tmp / "raw"), "report": str(report_pdf), "outbox": str(tmp / "alerts")}
-        tasks.run_in_process(conf, "faults-run", workers=4)
+        run_in_process(conf, "faults-run", workers=4)
     con = duckdb.connect(conf["warehouse"], read_only=True)
     yield con
     con.close()

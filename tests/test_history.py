@@ -1,15 +1,15 @@
 """target_history keeps every value a target ever had; one real change → one alert; several
-reports of one company resolve by report date. Built without Airflow (warehouse.fixtures)."""
+reports of one company resolve by report date. Built without Airflow (tests/warehouse_fixtures.py)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 import pytest
 
-from carbonwatch.schema import Fact
+from common.schema import Fact
 from transforms.diff import diff_targets, targets_from_facts
 from warehouse.db import connect, rows
-from warehouse.fixtures import CASES, EDITION2_ALERTS, Doc, F, bootstrap_sample, run, sample_warehouse
+from warehouse_fixtures import CASES, EDITION2_ALERTS, Doc, F, bootstrap_sample, run, sample_warehouse
 
 T0 = datetime(2026, 1, 5, 2, 0)
 
@@ -78,7 +78,7 @@ def test_history_keeps_every_value_and_closes_instead_of_deleting(wh):
 def test_rerunning_an_edition_adds_nothing(wh):
     before = q(wh, "SELECT (SELECT count(*) FROM facts), (SELECT count(*) FROM target_history), "
                    "(SELECT count(*) FROM alerts), (SELECT count(*) FROM documents)")
-    from warehouse.fixtures import EDITION2
+    from warehouse_fixtures import EDITION2
 
     counts = run(wh, "rerun", EDITION2, now=T0 + timedelta(days=90))
     assert (counts["documents_new"], counts["facts_added"], counts["history_rows"], counts["alerts"]) == (0, 0, 0, 0)

@@ -12,8 +12,8 @@ try:
 except ImportError:
     from crawl_server import CrawlServer, html, pdf
 
-from carbonwatch import tasks
-from carbonwatch.mirror import build_mirror
+from carbonwatch.orchestration.inprocess import run_in_process
+from carbonwatch.demo.mirror import build_mirror
 
 CASE = 64
 
@@ -33,8 +33,8 @@ def two_nights(tmp_path_factory, report_cases, report_pdf):
                                       [CASE, "中兴通讯", srv.url("/index.html"), "127.0.0.1"]])
         conf = {"sources": str(tmp / "sources.csv"), "warehouse": str(tmp / "wh.duckdb"),
                 "raw_dir": str(tmp / "raw"), "report": str(report_pdf), "outbox": str(tmp / "alerts")}
-        tasks.run_in_process(conf, "night-1")
-        tasks.run_in_process(conf, "night-2")
+        run_in_process(conf, "night-1")
+        run_in_process(conf, "night-2")
     con = duckdb.connect(conf["warehouse"], read_only=True)
     yield con
     con.close()

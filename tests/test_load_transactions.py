@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from warehouse.db import connect
-from warehouse.fixtures import EDITION2, EDITION2_ALERTS, run, sample_warehouse
+from warehouse_fixtures import EDITION2, EDITION2_ALERTS, run, sample_warehouse
 
 REPO = Path(__file__).resolve().parent.parent
 HISTORY_TABLES = ("companies", "target_history", "alerts")
@@ -30,9 +30,10 @@ def state(path: Path) -> dict:
 KILLER = textwrap.dedent("""
     import os, signal, sys
     from datetime import datetime
+    sys.path.insert(0, os.path.join(os.getcwd(), "tests"))
     import warehouse.load as load
     from warehouse.db import connect
-    from warehouse.fixtures import EDITION2, run
+    from warehouse_fixtures import EDITION2, run
 
     step_to_die_at = sys.argv[2]
 

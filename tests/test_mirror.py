@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from carbonwatch.mirror import EDITION2_EDITS, Edit, MirrorServer, _wrap, apply_edits, build_mirror, write_sources
+from carbonwatch.demo.mirror import EDITION2_EDITS, Edit, MirrorServer, _wrap, apply_edits, build_mirror, write_sources
 from extractors.document import read_document
 from extractors.facts import extract_facts
 from extractors.pdftext import join_lines

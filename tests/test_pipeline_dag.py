@@ -8,8 +8,8 @@ from collections import Counter
 import duckdb
 import pytest
 
-from carbonwatch.mirror import EDITION2_EDITS, MirrorServer, build_mirror, write_sources
-from carbonwatch.runner import run_nightly
+from carbonwatch.demo.mirror import EDITION2_EDITS, MirrorServer, build_mirror, write_sources
+from carbonwatch.orchestration.runner import run_nightly
 
 SECTOR_COUNTS = {"初级资源": 11, "工业制造": 33, "基础服务": 25, "商业消费": 31}
 INDUSTRY_COUNTS = {"设备制造": 18, "材料制造": 11, "食品饮料": 10, "物流运输": 8, "信息技术": 8, "能源生产": 7,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from carbonwatch.report import write_report
+from carbonwatch.reporting.html import write_report
 from warehouse.db import connect
-from warehouse.fixtures import sample_warehouse
+from warehouse_fixtures import sample_warehouse
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from warehouse.db import connect, rows
-from warehouse.fixtures import EDITION2_ALERTS, sample_warehouse
+from warehouse_fixtures import EDITION2_ALERTS, sample_warehouse
 
 SECTOR_COUNTS = {"初级资源": 11, "工业制造": 33, "基础服务": 25, "商业消费": 31}
 INDUSTRY_COUNTS = {"设备制造": 18, "材料制造": 11, "食品饮料": 10, "物流运输": 8, "信息技术": 8, "能源生产": 7,

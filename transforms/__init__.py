@@ -1,1 +1,4 @@
-"""Normalise facts, key them, and diff targets against history."""
+"""Stage 2, transform: normalise facts and key them (normalize), check their quotes
+(evidence), diff a company's targets against its history (diff).
+
+May import: common. Never extractors, expectations, warehouse or carbonwatch."""

@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from carbonwatch.schema import Fact
+from common.metrics import METRICS
+from common.schema import Fact
 from transforms.normalize import canonical_value, scope_group, target_key
 
 # A share or percentage that moves by no more than this many points is rounding, not a change.
 SHARE_TOLERANCE = 0.5
-PERCENT_METRICS = ("green_power_share", "renewable_electricity_target", "interim_target")
 
 
 @dataclass
@@ -49,11 +49,16 @@ class Change:
     new: Target | None
 
 
+def _kind(metric: str) -> str | None:
+    spec = METRICS.get(metric)
+    return spec.kind if spec else None
+
+
 def _representative(group: list[Fact]) -> Fact:
-    metric = group[0].metric
-    if metric == "green_power_share":
+    kind = _kind(group[0].metric)
+    if kind == "share":
         return max(group, key=lambda f: (f.year or 0, -(f.page or 0)))
-    if metric in ("interim_target", "renewable_electricity_target"):
+    if kind == "percent":
         open_ = [f for f in group if f.status == "target" and f.year]
         if open_:
             return min(open_, key=lambda f: (f.year, f.page or 0))
@@ -81,19 +86,20 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?=%)")
 def _same(old: str, new: str, metric: str) -> bool:
     """Equal values, or percentages that moved only within rounding.
 
-    A green-power share is the same when every share is within SHARE_TOLERANCE (a new as-of
-    year with the same share is no target change); other percentage targets must also keep
+    An achieved share (kind "share") is the same when every share is within SHARE_TOLERANCE (a new as-of
+    year with the same share is no target change); percentage targets must also keep
     their years and base years."""
     if old == new:
         return True
-    if metric not in PERCENT_METRICS:
+    kind = _kind(metric)
+    if kind not in ("share", "percent"):
         return False
     a, b = _NUMBER.findall(old), _NUMBER.findall(new)
     if not a or len(a) != len(b):
         return False
-    if metric != "green_power_share" and _NUMBER.sub("#", old) != _NUMBER.sub("#", new):
+    if kind == "percent" and _NUMBER.sub("#", old) != _NUMBER.sub("#", new):
         return False
-    pairs = zip(sorted(map(float, a)), sorted(map(float, b))) if metric == "green_power_share" \
+    pairs = zip(sorted(map(float, a)), sorted(map(float, b))) if kind == "share" \
         else zip(map(float, a), map(float, b))
     return all(abs(x - y) <= SHARE_TOLERANCE for x, y in pairs)
 

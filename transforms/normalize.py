@@ -11,7 +11,8 @@ import hashlib
 import json
 import re
 
-from carbonwatch.schema import FACT_FIELDS, Fact
+from common.metrics import METRICS
+from common.schema import FACT_FIELDS, Fact
 
 # Scope texts are free; group them into the few scopes analysts compare targets on.
 _SCOPE_GROUPS = (
@@ -41,21 +42,13 @@ def _num(x: float | None) -> str:
 
 def canonical_value(f: Fact) -> str:
     """The comparable value of a fact, as text an analyst can read in an alert."""
-    achieved = " (achieved)" if f.status == "achieved" else ""
-    if f.metric in ("peak", "net_zero", "carbon_neutral"):
-        return f"{f.year}{achieved}"
-    if f.metric == "re100":
-        return "member"
-    if f.metric == "sbti":
-        return "committed" if f.status == "target" else "targets validated"
-    if f.metric == "green_power_share":
-        return f"{_num(f.value)}%" + (f" in {f.year}" if f.year else "")
-    if f.metric == "renewable_electricity_target":
-        return f"{_num(f.value)}% by {f.year}{achieved}"
-    if f.metric == "interim_target":
-        base = f" vs {f.base_year}" if f.base_year else ""
-        return f"-{_num(f.value)}% by {f.year}{base}{achieved}"
-    return json.dumps(f.to_dict(), ensure_ascii=False, sort_keys=True)
+    spec = METRICS.get(f.metric)
+    if spec is None:
+        return json.dumps(f.to_dict(), ensure_ascii=False, sort_keys=True)
+    return spec.canonical.format(
+        year=f.year, value=_num(f.value), base=f" vs {f.base_year}" if f.base_year else "",
+        achieved=" (achieved)" if f.status == "achieved" else "", in_year=f" in {f.year}" if f.year else "",
+        stage=spec.stages.get(f.status, f.status))
 
 
 def target_key(f: Fact) -> str:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from carbonwatch.schema import Fact
+from common.schema import Fact
 from transforms.diff import Target, diff_targets, targets_from_facts
 from transforms.normalize import fact_id
 from warehouse.db import rows, transaction

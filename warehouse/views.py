@@ -2,6 +2,30 @@
 documented in docs/warehouse.md, used by docs/cookbook.md and `carbonwatch report`."""
 from __future__ import annotations
 
+from common.metrics import METRIC_NAMES, METRIC_TABLE, YEAR_METRICS, MetricSpec
+
+
+def _in(names) -> str:
+    return ", ".join(f"'{n}'" for n in names)
+
+
+def _company_columns(spec: MetricSpec) -> str:
+    """v_company_targets' columns of one metric, by its kind (common/metrics.py)."""
+    m, short = spec.name, spec.column_prefix or spec.name
+    if spec.kind == "membership":
+        return f"               coalesce(bool_or(h.metric = '{m}'), false) AS {m},\n"
+    if spec.kind == "status":
+        return f"               arg_max(h.value, h.status = 'achieved') FILTER (WHERE h.metric = '{m}') AS {m},\n"
+    if spec.kind == "share":  # the latest as-of year
+        return (f"               arg_max(h.number, h.year) FILTER (WHERE h.metric = '{m}') AS {m}_pct,\n"
+                f"               max(h.year) FILTER (WHERE h.metric = '{m}') AS {m}_year,\n")
+    open_ = f"FILTER (WHERE h.metric = '{m}' AND h.status = 'target')"  # kind percent: the nearest open target
+    return (f"               arg_min(h.value, h.year) {open_} AS {m},\n"
+            f"               min(h.year) {open_} AS {m}_year,\n"
+            f"               arg_min(h.number, h.year) {open_} AS {m}_pct,\n"
+            f"               arg_min(h.base_year, h.year) {open_} AS {short}_base_year,\n"
+            f"               arg_min(h.scope, h.year) {open_} AS {short}_scope,\n")
+
 VIEWS = {
     # every current target, with company and evidence
     "v_current_targets": """
@@ -25,26 +49,9 @@ VIEWS = {
     "v_company_targets": """
         WITH h AS (SELECT * FROM target_history WHERE is_current)
         SELECT c.case_no, c.name AS company, c.sector, c.industry,
-               min(h.year) FILTER (WHERE h.metric = 'peak') AS peak_year,
-               arg_min(h.scope, h.year) FILTER (WHERE h.metric = 'peak') AS peak_scope,
-               min(h.year) FILTER (WHERE h.metric = 'net_zero') AS net_zero_year,
-               arg_min(h.scope, h.year) FILTER (WHERE h.metric = 'net_zero') AS net_zero_scope,
-               min(h.year) FILTER (WHERE h.metric = 'carbon_neutral') AS carbon_neutral_year,
-               arg_min(h.scope, h.year) FILTER (WHERE h.metric = 'carbon_neutral') AS carbon_neutral_scope,
-               coalesce(bool_or(h.metric = 're100'), false) AS re100,
-               arg_max(h.number, h.year) FILTER (WHERE h.metric = 'green_power_share') AS green_power_share_pct,
-               max(h.year) FILTER (WHERE h.metric = 'green_power_share') AS green_power_share_year,
-               arg_max(h.value, h.status = 'achieved') FILTER (WHERE h.metric = 'sbti') AS sbti,
-               arg_min(h.value, h.year) FILTER (WHERE h.metric = 'interim_target' AND h.status = 'target')
-                   AS interim_target,
-               min(h.year) FILTER (WHERE h.metric = 'interim_target' AND h.status = 'target') AS interim_target_year,
-               arg_min(h.number, h.year) FILTER (WHERE h.metric = 'interim_target' AND h.status = 'target')
-                   AS interim_target_pct,
-               arg_min(h.base_year, h.year) FILTER (WHERE h.metric = 'interim_target' AND h.status = 'target')
-                   AS interim_base_year,
-               arg_min(h.scope, h.year) FILTER (WHERE h.metric = 'interim_target' AND h.status = 'target')
-                   AS interim_scope,
-               count(h.history_id) AS current_targets,
+""" + "".join(f"""               min(h.year) FILTER (WHERE h.metric = '{m}') AS {m}_year,
+               arg_min(h.scope, h.year) FILTER (WHERE h.metric = '{m}') AS {m}_scope,
+""" for m in YEAR_METRICS) + """""" + "".join(_company_columns(spec) for spec in METRIC_TABLE if spec.kind != "year") + """               count(h.history_id) AS current_targets,
                (SELECT max(a.created_at) FROM alerts a WHERE a.case_no = c.case_no) AS last_change_at
         FROM companies c LEFT JOIN h USING (case_no)
         GROUP BY c.case_no, c.name, c.sector, c.industry
@@ -61,8 +68,7 @@ VIEWS = {
     """,
     # share of companies with each metric among their current targets
     "v_metric_coverage": """
-        WITH m(metric, ord) AS (VALUES ('peak', 1), ('net_zero', 2), ('carbon_neutral', 3), ('re100', 4),
-               ('renewable_electricity_target', 5), ('green_power_share', 6), ('sbti', 7), ('interim_target', 8)),
+        WITH m(metric, ord) AS (VALUES """ + ", ".join(f"('{name}', {i})" for i, name in enumerate(METRIC_NAMES, 1)) + """),
              n AS (SELECT count(*) AS companies FROM companies)
         SELECT m.metric, n.companies, count(DISTINCT h.case_no) AS with_metric,
                round(100.0 * count(DISTINCT h.case_no) / nullif(n.companies, 0), 1) AS pct
@@ -74,9 +80,10 @@ VIEWS = {
         WITH flags AS (
             SELECT c.case_no, c.sector, c.industry,
                    EXISTS (SELECT 1 FROM target_history h WHERE h.case_no = c.case_no AND h.is_current
-                           AND h.metric IN ('carbon_neutral', 'net_zero')) AS has_neutral_target,
+                           AND h.metric IN (""" + _in(s.name for s in METRIC_TABLE if s.neutrality) + """)) AS has_neutral_target,
                    EXISTS (SELECT 1 FROM target_history h WHERE h.case_no = c.case_no AND h.is_current
-                           AND h.metric = 'green_power_share' AND coalesce(h.number, 0) > 0) AS uses_green_power
+                           AND h.metric IN (""" + _in(s.name for s in METRIC_TABLE if s.kind == "share") + """)
+                           AND coalesce(h.number, 0) > 0) AS uses_green_power
             FROM companies c),
         total AS (SELECT count(*) AS n FROM flags)
         SELECT 'companies_by_sector' AS report_table, sector, NULL::VARCHAR AS industry, count(*) AS companies,

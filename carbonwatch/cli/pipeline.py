@@ -1,4 +1,4 @@
-"""The `carbonwatch` command line. Every command has --help."""
+"""Pipeline commands of `carbonwatch`: cases, extract, run, mirror, demo (registered in carbonwatch.cli)."""
 from __future__ import annotations
 
 import json
@@ -7,17 +7,11 @@ import sys
 import click
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="carbonwatch")
-def main() -> None:
-    """carbonwatch: corporate climate targets from ESG/CSR reports into DuckDB."""
-
-
 def _emit(obj: dict) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False))
 
 
-@main.command()
+@click.command()
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False))
 def cases(pdf: str) -> None:
     """Print one JSON object per company case of the 100-case report PDF.
@@ -30,7 +24,7 @@ def cases(pdf: str) -> None:
         _emit(case_record(case))
 
 
-@main.command()
+@click.command()
 @click.argument("pdfs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 def extract(pdfs: tuple[str, ...]) -> None:
     """Print one JSON object per document: {"file", "pages", "facts": [...]}.
@@ -51,12 +45,12 @@ def extract(pdfs: tuple[str, ...]) -> None:
 
 
 def _run_conf(sources, warehouse, report, raw_dir) -> dict:
-    from carbonwatch import settings
+    from common import settings
 
     return settings.resolve({"sources": sources, "warehouse": warehouse, "report": report, "raw_dir": raw_dir})
 
 
-@main.command()
+@click.command()
 @click.option("--sources", type=click.Path(exists=True, dir_okay=False), help="Sources CSV: case_no,name,landing_url[,allowed_domains,seed_urls,notes]. Default: sources/mirror.csv.")
 @click.option("--warehouse", type=click.Path(dir_okay=False), help="DuckDB file; a new one is first loaded with the report's 100 cases. Default: var/warehouse.duckdb.")
 @click.option("--report", type=click.Path(exists=True, dir_okay=False), help="The 100-case report PDF (bootstrap source).")
@@ -72,9 +66,9 @@ def run(sources, warehouse, report, raw_dir, log_file, verbose) -> None:
     from datetime import datetime
     from pathlib import Path
 
-    from carbonwatch import settings
-    from carbonwatch.runner import run_nightly
-    from carbonwatch.summary import run_line, runs_table
+    from common import settings
+    from carbonwatch.orchestration.runner import run_nightly
+    from carbonwatch.reporting.summary import run_line, runs_table
     from warehouse.db import connect
 
     conf = _run_conf(sources, warehouse, report, raw_dir)
@@ -94,17 +88,7 @@ def run(sources, warehouse, report, raw_dir, log_file, verbose) -> None:
         sys.exit(1)
 
 
-@main.command()
-@click.argument("warehouse", type=click.Path(exists=True, dir_okay=False), required=False)
-def summary(warehouse) -> None:
-    """Print what the warehouse holds: companies, documents, facts per metric, alerts, runs."""
-    from carbonwatch import settings
-    from carbonwatch.summary import summarize
-
-    click.echo(summarize(warehouse or settings.resolve()["warehouse"]))
-
-
-@main.group()
+@click.group()
 def mirror() -> None:
     """The offline mirror of the 100 company sites (built from the report, served on 127.0.0.1)."""
 
@@ -116,8 +100,8 @@ def mirror_build(report, out) -> None:
     """Write edition1/ and edition2/ of the mirror (landing pages + report PDFs)."""
     from pathlib import Path
 
-    from carbonwatch import settings
-    from carbonwatch.mirror import build_mirror
+    from common import settings
+    from carbonwatch.demo.mirror import build_mirror
     from extractors.cases import segment_cases
 
     conf = settings.resolve({"report": report})
@@ -135,8 +119,8 @@ def mirror_serve(root, port) -> None:
     import time
     from pathlib import Path
 
-    from carbonwatch import settings
-    from carbonwatch.mirror import MirrorServer
+    from common import settings
+    from carbonwatch.demo.mirror import MirrorServer
 
     root = Path(root or settings.var_dir() / "mirror" / "edition1")
     with MirrorServer(root, port=port) as server:
@@ -148,7 +132,7 @@ def mirror_serve(root, port) -> None:
             pass
 
 
-@main.command()
+@click.command()
 @click.option("--report", type=click.Path(exists=True, dir_okay=False), help="The 100-case report PDF.")
 @click.option("--var", "var", type=click.Path(file_okay=False), help="Folder for the demo's files (default var/demo).")
 @click.option("--port", default=8765, show_default=True, help="Mirror port on 127.0.0.1 (the default sources file uses 8765).")
@@ -159,12 +143,6 @@ def demo(report, var, port) -> None:
     switches to edition 2 (a few changed targets) and runs again, then runs a third time with
     nothing changed (which must add no facts, history rows or alerts).
     """
-    from carbonwatch.demo import run_demo
+    from carbonwatch.demo.run import run_demo
 
     sys.exit(run_demo(report=report, var=var, port=port, echo=click.echo))
-
-
-from carbonwatch import cli_analyst  # noqa: E402,F401  (query, alerts, export, report)
-
-if __name__ == "__main__":
-    main()

@@ -10,86 +10,14 @@ import logging
 import traceback
 from pathlib import Path
 
-from carbonwatch import settings
+from common import settings
 
 log = logging.getLogger("carbonwatch")
 
 
-AIRFLOW_VARIABLES = {  # Airflow Variable -> setting (conf > Variable > environment > default)
-    "carbonwatch_sources": "sources",
-    "carbonwatch_warehouse": "warehouse",
-    "carbonwatch_raw_dir": "raw_dir",
-    "carbonwatch_report": "report",
-    "carbonwatch_outbox": "outbox",
-    "carbonwatch_alert_webhook": "alert_webhook",
-}
-WEBHOOK_CONNECTIONS = ("carbonwatch_webhook", "carbonwatch_alert_webhook")  # http Connection (carbonwatch/notifiers.py)
-
-
-def airflow_settings() -> dict:
-    """Settings kept in Airflow: the Variables of AIRFLOW_VARIABLES and the webhook Connection
-    `carbonwatch_webhook` (or `carbonwatch_alert_webhook`; host = URL, see carbonwatch/notifiers.py).
-    Only inside a running task; returns {} where Airflow cannot be asked."""
-    try:
-        from airflow.sdk import Variable
-    except ImportError:
-        return {}
-    out = {}
-    for key, setting in AIRFLOW_VARIABLES.items():
-        try:
-            value = Variable.get(key, default=None)
-        except Exception:  # outside a task / no API server
-            return out
-        if value not in (None, ""):
-            out[setting] = value
-    if "alert_webhook" not in out:
-        url = _webhook_connection()
-        if url:
-            out["alert_webhook"] = url
-    return out
-
-
-def _webhook_connection() -> str | None:
-    conn = None
-    for conn_id in WEBHOOK_CONNECTIONS:
-        try:
-            from airflow.sdk import Connection
-
-            conn = Connection.get(conn_id)
-            break
-        except Exception:  # not defined
-            continue
-    if conn is None:
-        return None
-    if conn.host and "://" in conn.host:  # the whole URL kept in host
-        return conn.host
-    scheme = conn.schema if conn.schema in ("http", "https") else ("https" if conn.conn_type == "https" else "http")
-    port = f":{conn.port}" if conn.port else ""
-    return f"{scheme}://{conn.host}{port}" if conn.host else None
-
-
 def gx_root(ctx: dict) -> str:
-    """Great Expectations' file context of this warehouse (suites copied from expectations/,
-    every run's results, Data Docs in <gx_root>/data_docs/index.html): $CARBONWATCH_GX, else
-    a `gx` folder beside the warehouse file (var/gx for the default var/warehouse.duckdb)."""
-    import os
-
-    return str(Path(os.environ.get("CARBONWATCH_GX") or Path(ctx["warehouse"]).parent / "gx").resolve())
-
-
-def mark_evidence_on_page(facts: list[dict], texts: list[tuple[int, str]]) -> None:
-    """Set fact["evidence_on_page"]: is the quote (whitespace aside) on the page it cites, in
-    the text the extractor read? None when that page's text is not at hand."""
-    import re
-
-    squash = re.compile(r"\s+")
-    pages = {}
-    for page, text in texts:
-        pages[page] = pages.get(page, "") + squash.sub("", text)
-    for f in facts:
-        page = pages.get(f.get("page"))
-        evidence = squash.sub("", f.get("evidence") or "")
-        f["evidence_on_page"] = None if page is None else bool(evidence) and evidence in page
+    """Great Expectations' file context of this warehouse (common.settings: gx_root)."""
+    return ctx.get("gx_root") or settings.Settings.load({"warehouse": ctx["warehouse"]}).gx_root
 
 
 def prepare(conf: dict | None, run_id: str) -> dict:
@@ -166,6 +94,7 @@ def fetch(ctx: dict, item: dict) -> dict:
 def extract(ctx: dict, crawl: dict) -> list[dict]:
     """Extract facts from this company's new documents. One broken PDF fails that document only."""
     from extractors.document import DocumentError, extract_document
+    from transforms.evidence import mark_evidence_on_page
 
     out = []
     for doc in crawl.get("documents", []):
@@ -224,7 +153,7 @@ def alert(ctx: dict, counts: dict) -> dict:
     """Deliver every undelivered alert (Airflow notifier: outbox, webhook, SMTP), close the run,
     then publish the read-only snapshot analysts open (atomically: they never see a half-loaded
     state, and their connections never block the next load)."""
-    from carbonwatch.notifiers import CarbonwatchAlertNotifier
+    from carbonwatch.alerting.notifiers import CarbonwatchAlertNotifier
     from warehouse.db import connect
     from warehouse.load import finish_run
     from warehouse.snapshot import publish_snapshot
@@ -242,30 +171,3 @@ def alert(ctx: dict, counts: dict) -> dict:
     publish_snapshot(ctx["warehouse"])
     return counts | {"delivered": sum(delivery.get("delivered", {}).values()),
                      "delivery_failed": sorted(delivery.get("failed", {}))}
-
-
-def run_in_process(conf: dict, run_id: str, workers: int = 1, lap=None) -> dict:
-    """The DAG's task bodies in the DAG's order, in this process, without Airflow (tests and
-    benchmarks). `workers` threads fetch and extract at once, as the mapped tasks do;
-    `lap(stage)` is called after each stage. Returns the run's counts."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    lap = lap or (lambda stage: None)
-    ctx = prepare(conf, run_id)
-    lap("prepare")
-    items = discover(ctx)
-    lap("discover")
-    with ThreadPoolExecutor(workers) as pool:
-        crawls = list(pool.map(lambda item: fetch(ctx, item), items))
-        lap("fetch")
-        extractions = list(pool.map(lambda crawl: extract(ctx, crawl), crawls))
-    lap("extract")
-    validated = validate(ctx, extractions)
-    lap("validate")
-    counts = load(ctx, crawls, extractions, validated)
-    lap("load")
-    counts = detect_changes(ctx, counts)
-    lap("detect")
-    counts = alert(ctx, counts)
-    lap("alert")
-    return counts

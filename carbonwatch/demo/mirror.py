@@ -22,7 +22,7 @@ from functools import lru_cache
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from carbonwatch.schema import Case
+from common.schema import Case
 
 # Fixed file times so both editions serve the same Last-Modified for unchanged files.
 EDITION_MTIME = {1: 1688169600, 2: 1719792000}  # 2023-07-01, 2024-07-01 UTC

@@ -1,23 +1,24 @@
 """Airflow failure callbacks: a failed task or DAG run becomes an alert.
 
 Every failure is appended as one JSON line to ``<outbox>/failures.jsonl`` (the same outbox folder
-as the change alerts, see carbonwatch/alerts.py) and, when a webhook is configured, posted to it.
-When carbonwatch/notifiers.py exists (Airflow BaseNotifier classes for webhook / SMTP), its
+as the change alerts, see carbonwatch/alerting/channels.py) and, when a webhook is configured, posted to it.
+When carbonwatch/alerting/notifiers.py exists (Airflow BaseNotifier classes for webhook / SMTP), its
 notifiers are used for the webhook/SMTP part instead of the plain POST here.
 
 The outbox and webhook come from the DAG run's conf, then the Airflow Variables/Connection that
-`prepare` reads, then the environment (carbonwatch/settings.py). A callback never raises: a
+`prepare` reads, then the environment (common/settings.py). A callback never raises: a
 broken alert channel must not hide the original failure.
 """
 from __future__ import annotations
 
 import json
 import logging
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-log = logging.getLogger("carbonwatch.callbacks")
+from common import settings
+
+log = logging.getLogger("carbonwatch.alerting.callbacks")
 FAILURES_FILE = "failures.jsonl"
 
 
@@ -49,8 +50,6 @@ def failure_record(context: dict, kind: str) -> dict:
 
 
 def _settings(context: dict) -> dict:
-    from carbonwatch import settings
-
     conf = _get(context.get("dag_run"), "conf") or {}
     ctx = settings.resolve(dict(conf))
     if not ctx.get("alert_webhook"):
@@ -60,9 +59,9 @@ def _settings(context: dict) -> dict:
 
 def _webhook_from_airflow() -> str | None:
     try:
-        from carbonwatch.tasks import airflow_settings
+        from common.settings import airflow_values
 
-        return airflow_settings().get("alert_webhook")
+        return airflow_values().get("alert_webhook")
     except Exception:  # no Airflow context (tests, CLI)
         return None
 
@@ -85,9 +84,9 @@ def _notify(record: dict, ctx: dict) -> list[str]:
         try:
             sent += notifiers(record, text, ctx)
         except Exception as exc:
-            log.error("carbonwatch.notifiers failed: %s", exc)
+            log.error("carbonwatch.alerting.notifiers failed: %s", exc)
         return sent
-    url = ctx.get("alert_webhook") or os.environ.get("CARBONWATCH_ALERT_WEBHOOK")
+    url = ctx.get("alert_webhook") or settings.env("ALERT_WEBHOOK")
     if url:
         import requests
 
@@ -100,10 +99,10 @@ def _notify(record: dict, ctx: dict) -> list[str]:
 
 
 def _project_notifiers():
-    """carbonwatch/notifiers.py, when another part of the project provides it: a function
+    """carbonwatch/alerting/notifiers.py, when another part of the project provides it: a function
     ``notify_failure(record, text, ctx) -> list[str]``. None when it is absent."""
     try:
-        from carbonwatch import notifiers  # noqa: F401
+        from carbonwatch.alerting import notifiers  # noqa: F401
     except ImportError:
         return None
     fn = getattr(notifiers, "notify_failure", None)

@@ -18,15 +18,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from common.metrics import METRIC_TABLE
 from warehouse.db import rows
 
-METRIC_COLORS = {"peak": "#e69f00", "carbon_neutral": "#009e73", "net_zero": "#0072b2", "re100": "#cc79a7",
-                 "renewable_electricity_target": "#56b4e9", "green_power_share": "#7fbf3f", "sbti": "#d55e00",
-                 "interim_target": "#999999"}
+METRIC_COLORS = {spec.name: spec.colour for spec in METRIC_TABLE}
 CHANGE_COLORS = {"changed": "#0072b2", "added": "#009e73", "withdrawn": "#d55e00"}
-METRIC_LABELS = {"peak": "carbon peak", "carbon_neutral": "carbon neutral", "net_zero": "net zero",
-                 "re100": "RE100", "renewable_electricity_target": "renewable electricity target",
-                 "green_power_share": "green power share", "sbti": "SBTi", "interim_target": "interim target"}
+METRIC_LABELS = {spec.name: spec.label for spec in METRIC_TABLE}
 
 e = html.escape
 

@@ -4,7 +4,7 @@
 (tasks.alert), and it can equally be attached as a DAG/task callback
 (`on_success_callback=CarbonwatchAlertNotifier(warehouse=...)`). It opens the warehouse,
 offers every configured channel the alerts that channel has not taken yet, and records the
-deliveries (carbonwatch.alerts.deliver_pending): the same change never alerts twice.
+deliveries (carbonwatch.alerting.channels.deliver_pending): the same change never alerts twice.
 
 Channels and where their settings (and secrets) come from — an Airflow connection first, else
 the environment; secrets are never logged (Airflow masks connection passwords, and every
@@ -24,17 +24,16 @@ or any Airflow secrets backend.
 from __future__ import annotations
 
 import logging
-import os
 
 from airflow.sdk import BaseNotifier
 
-from carbonwatch.alerts import Channel, OutboxChannel, SmtpChannel, WebhookChannel, deliver_pending
+from common import settings
+from carbonwatch.alerting.channels import Channel, OutboxChannel, SmtpChannel, WebhookChannel, deliver_pending
 
-log = logging.getLogger("carbonwatch.notifiers")
+log = logging.getLogger("carbonwatch.alerting.notifiers")
 
-WEBHOOK_CONN_ID = "carbonwatch_webhook"
-WEBHOOK_CONN_ID_ALT = "carbonwatch_alert_webhook"  # the name carbonwatch.tasks.airflow_settings reads
-SMTP_CONN_ID = "carbonwatch_smtp"
+WEBHOOK_CONN_ID, WEBHOOK_CONN_ID_ALT = settings.WEBHOOK_CONN_IDS
+SMTP_CONN_ID = settings.SMTP_CONN_ID
 
 
 def _mask(secret: str | None) -> None:
@@ -47,67 +46,24 @@ def _mask(secret: str | None) -> None:
             pass
 
 
-def _connection(conn_id: str | None):
-    if not conn_id:
+def webhook_channel(conn_id: str | None = WEBHOOK_CONN_ID, url: str | None = None) -> WebhookChannel | None:
+    """The webhook Connection (common.settings.webhook_connection), else `url`, else the environment."""
+    ids = () if not conn_id else ((conn_id, WEBHOOK_CONN_ID_ALT) if conn_id == WEBHOOK_CONN_ID else (conn_id,))
+    target = settings.webhook_connection(ids) or (settings.WebhookTarget(url, settings.env("ALERT_WEBHOOK_TOKEN"))
+                                                 if url else settings.webhook_from_env())
+    if target is None:
         return None
-    try:
-        from airflow.sdk import BaseHook
+    _mask(target.token)
+    return WebhookChannel(target.url, target.token, target.timeout)
 
-        return BaseHook.get_connection(conn_id)
-    except Exception as exc:  # noqa: BLE001 — not defined (AirflowNotFoundException) or no Airflow
-        log.debug("no Airflow connection %s (%s): using the environment", conn_id, type(exc).__name__)
+
+def smtp_channel(conn_id: str | None = SMTP_CONN_ID) -> SmtpChannel | None:
+    target = settings.smtp_settings(conn_id)
+    if target is None:
         return None
-
-
-def _truthy(v) -> bool:
-    return str(v).strip().lower() in {"1", "true", "yes", "on"}
-
-
-def webhook_channel(conn_id: str | None = WEBHOOK_CONN_ID, url: str | None = None,
-                    env: dict | None = None) -> WebhookChannel | None:
-    env = os.environ if env is None else env
-    conn = _connection(conn_id)
-    if (conn is None or not conn.host) and conn_id == WEBHOOK_CONN_ID:
-        conn = _connection(WEBHOOK_CONN_ID_ALT)
-    if conn is not None and conn.host:
-        extra = conn.extra_dejson or {}
-        if "://" in conn.host:
-            target = conn.host
-        else:
-            scheme = conn.schema or "https"
-            target = f"{scheme}://{conn.host}" + (f":{conn.port}" if conn.port else "")
-        target += extra.get("endpoint", "")
-        _mask(conn.password)
-        return WebhookChannel(target, conn.password or None, float(extra.get("timeout", 10)))
-    url = url or env.get("CARBONWATCH_ALERT_WEBHOOK")
-    if not url:
-        return None
-    token = env.get("CARBONWATCH_ALERT_WEBHOOK_TOKEN") or None
-    _mask(token)
-    return WebhookChannel(url, token)
-
-
-def smtp_channel(conn_id: str | None = SMTP_CONN_ID, env: dict | None = None) -> SmtpChannel | None:
-    env = os.environ if env is None else env
-    conn = _connection(conn_id)
-    if conn is not None and conn.host:
-        extra = conn.extra_dejson or {}
-        _mask(conn.password)
-        to = extra.get("to") or ""
-        return SmtpChannel(conn.host, conn.port or 25, conn.login or None, conn.password or None,
-                           extra.get("from") or "carbonwatch@localhost",
-                           [t.strip() for t in (to if isinstance(to, list) else to.split(",")) if t.strip()],
-                           _truthy(extra.get("starttls", False)), _truthy(extra.get("ssl", False)),
-                           float(extra.get("timeout", 30)))
-    host = env.get("CARBONWATCH_SMTP_HOST")
-    if not host:
-        return None
-    password = env.get("CARBONWATCH_SMTP_PASSWORD") or None
-    _mask(password)
-    return SmtpChannel(host, int(env.get("CARBONWATCH_SMTP_PORT") or 25), env.get("CARBONWATCH_SMTP_USER") or None,
-                       password, env.get("CARBONWATCH_SMTP_FROM") or "carbonwatch@localhost",
-                       [t.strip() for t in (env.get("CARBONWATCH_SMTP_TO") or "").split(",") if t.strip()],
-                       _truthy(env.get("CARBONWATCH_SMTP_STARTTLS", "")), _truthy(env.get("CARBONWATCH_SMTP_SSL", "")))
+    _mask(target.password)
+    return SmtpChannel(target.host, target.port, target.user, target.password, target.sender, target.to,
+                       target.starttls, target.ssl, target.timeout)
 
 
 def channels(outbox: str | None, webhook_url: str | None = None, webhook_conn_id: str | None = WEBHOOK_CONN_ID,
@@ -122,7 +78,7 @@ def channels(outbox: str | None, webhook_url: str | None = None, webhook_conn_id
 
 
 def notify_failure(record: dict, text: str, ctx: dict) -> list[str]:
-    """A failed task or DAG run (carbonwatch.callbacks) to the webhook and SMTP channels.
+    """A failed task or DAG run (carbonwatch.alerting.callbacks) to the webhook and SMTP channels.
     Returns the channels that took it; never raises for a channel's fault."""
     sent = []
     for ch in channels(None, ctx.get("alert_webhook")):

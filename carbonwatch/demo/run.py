@@ -5,16 +5,16 @@ import shutil
 import time
 from pathlib import Path
 
-from carbonwatch import settings
+from common import settings
 
 DEFAULT_SOURCES = settings.REPO / "sources" / "mirror.csv"
 DEFAULT_PORT = 8765
 
 
 def run_demo(report: str | None, var: str | None, port: int, echo=print) -> int:
-    from carbonwatch.mirror import EDITION2_EDITS, MirrorServer, build_mirror, write_sources
-    from carbonwatch.runner import run_nightly
-    from carbonwatch.summary import run_line, runs_table, summarize
+    from carbonwatch.demo.mirror import EDITION2_EDITS, MirrorServer, build_mirror, write_sources
+    from carbonwatch.orchestration.runner import run_nightly
+    from carbonwatch.reporting.summary import run_line, runs_table, summarize
     from extractors.cases import segment_cases
     from warehouse.db import connect
 
@@ -65,7 +65,7 @@ def run_demo(report: str | None, var: str | None, port: int, echo=print) -> int:
     idle = not any(third[k] for k in ("documents_new", "facts_added", "history_rows", "alerts"))
     echo(f"\nthird run added nothing: {'yes' if idle else 'NO'}; demo took {time.monotonic() - started:.0f}s; "
          f"logs in {var / 'logs'}")
-    from carbonwatch.report import write_report
+    from carbonwatch.reporting.html import write_report
     from warehouse.snapshot import connect_reader
 
     con = connect_reader(conf["warehouse"])

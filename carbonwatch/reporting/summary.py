@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from warehouse.db import rows
 from warehouse.snapshot import connect_reader
-from carbonwatch.alerts import format_alert
+from carbonwatch.alerting.channels import format_alert
 
 
 def run_line(r: dict) -> str:

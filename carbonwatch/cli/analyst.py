@@ -1,8 +1,8 @@
-"""Analyst commands of `carbonwatch`: query, alerts, export, report.
+"""Analyst commands of `carbonwatch`: summary, query, alerts, export, report.
 
 They read the warehouse's read-only snapshot (`<name>.snapshot.duckdb`, published after every
 completed run; the live file only when no snapshot exists yet), so they never block the
-nightly load and never see a half-loaded state. Registered on carbonwatch.cli's `main` group.
+nightly load and never see a half-loaded state. Registered in carbonwatch.cli.
 """
 from __future__ import annotations
 
@@ -16,14 +16,12 @@ from pathlib import Path
 
 import click
 
-from carbonwatch.cli import main
-
 WAREHOUSE_HELP = ("Warehouse DuckDB file (default: $CARBONWATCH_WAREHOUSE or var/warehouse.duckdb); "
                   "its read-only snapshot is opened when there is one.")
 
 
 def _warehouse(path: str | None) -> str:
-    from carbonwatch import settings
+    from common import settings
 
     return path or settings.resolve()["warehouse"]
 
@@ -107,7 +105,7 @@ def _format_options(f):
     return f
 
 
-@main.command()
+@click.command()
 @click.argument("sql")
 @click.option("--warehouse", "-w", type=click.Path(dir_okay=False), help=WAREHOUSE_HELP)
 @_format_options
@@ -137,7 +135,7 @@ def query(sql, warehouse, fmt, max_width) -> None:
     _emit(columns, data, fmt or "table", max_width)
 
 
-@main.command()
+@click.command()
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
               help="Only alerts created on or after this date (YYYY-MM-DD).")
 @click.option("--warehouse", "-w", type=click.Path(dir_okay=False), help=WAREHOUSE_HELP)
@@ -158,7 +156,7 @@ def alerts(since, warehouse, fmt, evidence) -> None:
     _emit(cols, data, fmt or "table")
 
 
-@main.command()
+@click.command()
 @click.option("--parquet", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder to write one <table>.parquet per table and view.")
 @click.option("--warehouse", "-w", type=click.Path(dir_okay=False), help=WAREHOUSE_HELP)
@@ -187,7 +185,7 @@ def export(out_dir, warehouse, no_views) -> None:
     click.echo(format_table(["table", "rows", "file"], written, 0))
 
 
-@main.command()
+@click.command()
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="HTML file to write (default: var/report.html).")
 @click.option("--warehouse", "-w", type=click.Path(dir_okay=False), help=WAREHOUSE_HELP)
 def report(out, warehouse) -> None:
@@ -196,8 +194,8 @@ def report(out, warehouse) -> None:
     Charts: target years by sector, changes over time, coverage of each metric; tables: the
     report's aggregate tables, recent changes with evidence, every company's targets.
     """
-    from carbonwatch import settings
-    from carbonwatch.report import write_report
+    from common import settings
+    from carbonwatch.reporting.html import write_report
 
     out = Path(out or settings.var_dir() / "report.html")
     con = _open(warehouse)
@@ -206,3 +204,13 @@ def report(out, warehouse) -> None:
     finally:
         con.close()
     click.echo(str(path))
+
+
+@click.command()
+@click.argument("warehouse", type=click.Path(exists=True, dir_okay=False), required=False)
+def summary(warehouse) -> None:
+    """Print what the warehouse holds: companies, documents, facts per metric, alerts, runs."""
+    from common import settings
+    from carbonwatch.reporting.summary import summarize
+
+    click.echo(summarize(warehouse or settings.resolve()["warehouse"]))

@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from carbonwatch import settings
+from common import settings
+from common.settings import DUCKDB_POOL, DUCKDB_POOL_DESCRIPTION
 
 DAG_ID = "carbonwatch_nightly"
 DAGS_FOLDER = settings.REPO / "dags"
@@ -26,8 +27,6 @@ def airflow_env() -> dict:
     }
 
 
-DUCKDB_POOL = "carbonwatch_duckdb_writer"  # the DAG's tasks that open the DuckDB file share its one slot
-DUCKDB_POOL_DESCRIPTION = "carbonwatch: every task that opens the DuckDB warehouse, one at a time"
 
 
 def airflow_cli() -> list[str]:

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 
-YEAR_METRICS = ("peak", "net_zero", "carbon_neutral")
-METRICS = YEAR_METRICS + (
-    "re100",
-    "renewable_electricity_target",
-    "green_power_share",
-    "sbti",
-    "interim_target",
-)
+from common.metrics import METRIC_NAMES as METRICS, YEAR_METRICS  # noqa: F401  (the metric table)
 STATUSES = ("target", "achieved")
 
 # The report's own classification (its summary table); used by validation.

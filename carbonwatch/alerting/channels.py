@@ -1,7 +1,7 @@
 """Change alerts: their text, and the channels that deliver them.
 
 Channels: the outbox (a JSON-lines file, always), a webhook and SMTP e-mail (each when
-configured; see carbonwatch.notifiers, which builds them from Airflow connections or the
+configured; see carbonwatch.alerting.notifiers, which builds them from Airflow connections or the
 environment and delivers through an Airflow notifier).
 
 Delivery is at-least-once per channel and never twice: `alert_deliveries` records which channel
@@ -22,7 +22,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-log = logging.getLogger("carbonwatch.alerts")
+log = logging.getLogger("carbonwatch.alerting.channels")
 
 PUBLIC_FIELDS = ("alert_id", "created_at", "case_no", "company", "metric", "target_key", "change", "old_value",
                  "new_value", "old_document_id", "old_page", "old_evidence", "new_document_id", "new_page",
@@ -105,7 +105,7 @@ class Channel:
         raise NotImplementedError
 
     def send_text(self, subject: str, text: str, payload: dict) -> None:
-        """A free-form notice (e.g. a failed run, carbonwatch.callbacks)."""
+        """A free-form notice (e.g. a failed run, carbonwatch.alerting.callbacks)."""
         raise NotImplementedError
 
     def deliver(self, alerts: list[dict]) -> None:

@@ -1,0 +1,3 @@
+"""Orchestration: the nightly's task bodies (tasks.py), running the DAG through Airflow's
+`dag.test()` (runner.py) and the same task bodies in-process without Airflow (inprocess.py).
+May import every stage (extractors, transforms, expectations, warehouse) and common."""

@@ -1,0 +1,31 @@
+"""The nightly's task bodies in the DAG's order, in this process, without Airflow (tests, benchmarks)."""
+from __future__ import annotations
+
+from carbonwatch.orchestration.tasks import alert, detect_changes, discover, extract, fetch, load, prepare, validate
+
+
+def run_in_process(conf: dict, run_id: str, workers: int = 1, lap=None) -> dict:
+    """The DAG's task bodies in the DAG's order, in this process, without Airflow (tests and
+    benchmarks). `workers` threads fetch and extract at once, as the mapped tasks do;
+    `lap(stage)` is called after each stage. Returns the run's counts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    lap = lap or (lambda stage: None)
+    ctx = prepare(conf, run_id)
+    lap("prepare")
+    items = discover(ctx)
+    lap("discover")
+    with ThreadPoolExecutor(workers) as pool:
+        crawls = list(pool.map(lambda item: fetch(ctx, item), items))
+        lap("fetch")
+        extractions = list(pool.map(lambda crawl: extract(ctx, crawl), crawls))
+    lap("extract")
+    validated = validate(ctx, extractions)
+    lap("validate")
+    counts = load(ctx, crawls, extractions, validated)
+    lap("load")
+    counts = detect_changes(ctx, counts)
+    lap("detect")
+    counts = alert(ctx, counts)
+    lap("alert")
+    return counts

@@ -1,0 +1,229 @@
+"""Every setting of carbonwatch, read in one place.
+
+Precedence, first found wins: the DAG run's conf > Airflow Variables > Airflow Connections >
+the environment (CARBONWATCH_*) > defaults under ./var. Airflow is asked only inside a running
+task (`load(conf, airflow=True)`); elsewhere (CLI, tests) conf > environment > defaults.
+
+Environment variables (all optional):
+  CARBONWATCH_VAR        folder for generated files (default ./var)
+  CARBONWATCH_WAREHOUSE  DuckDB file (default $CARBONWATCH_VAR/warehouse.duckdb)
+  CARBONWATCH_SOURCES    sources CSV (default sources/mirror.csv of the repo)
+  CARBONWATCH_RAW        content-addressed raw documents (default $CARBONWATCH_VAR/raw)
+  CARBONWATCH_REPORT     the 100-case report PDF used to bootstrap a new warehouse
+                         (default ../shared/reports/report100-2023.zh.pdf)
+  CARBONWATCH_GX         Great Expectations' file context (default: `gx` beside the warehouse)
+  CARBONWATCH_CONTACT    contact put in the crawler's User-Agent
+  CARBONWATCH_PER_HOST_DELAY  seconds between two requests to one host (default 0)
+  CARBONWATCH_ALERT_WEBHOOK, CARBONWATCH_ALERT_WEBHOOK_TOKEN  where change alerts are POSTed
+  CARBONWATCH_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM, _TO, _STARTTLS, _SSL  alert e-mail
+  CARBONWATCH_DOC_TIMEOUT (300 s), CARBONWATCH_DOC_MAX_RSS_MB (1024),
+  CARBONWATCH_DOC_MAX_PAGES (3000), CARBONWATCH_DOC_START_METHOD (fork)  per-PDF caps
+
+Airflow Variables: see AIRFLOW_VARIABLES. Connections: `carbonwatch_webhook` (or
+`carbonwatch_alert_webhook`; type http, host = URL or host name, password = bearer token) and
+`carbonwatch_smtp`.
+
+The ground floor: imports nothing of the project (Airflow only lazily, inside a task).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Every task that opens the DuckDB file shares this pool's one slot, on this Celery queue.
+DUCKDB_POOL = "carbonwatch_duckdb_writer"
+DUCKDB_POOL_DESCRIPTION = "carbonwatch: every task that opens the DuckDB warehouse, one at a time"
+DUCKDB_QUEUE = "duckdb_writer"
+
+AIRFLOW_VARIABLES = {  # Airflow Variable -> setting
+    "carbonwatch_sources": "sources",
+    "carbonwatch_warehouse": "warehouse",
+    "carbonwatch_raw_dir": "raw_dir",
+    "carbonwatch_report": "report",
+    "carbonwatch_outbox": "outbox",
+    "carbonwatch_alert_webhook": "alert_webhook",
+}
+WEBHOOK_CONN_IDS = ("carbonwatch_webhook", "carbonwatch_alert_webhook")
+SMTP_CONN_ID = "carbonwatch_smtp"
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """CARBONWATCH_<name> from the environment ('' counts as unset)."""
+    value = os.environ.get(f"CARBONWATCH_{name}")
+    return default if value in (None, "") else value
+
+
+def var_dir() -> Path:
+    return Path(env("VAR") or REPO / "var").resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things are, resolved once per run; `as_dict()` is the run's ctx (XCom-able)."""
+
+    var: str
+    warehouse: str
+    sources: str
+    raw_dir: str
+    report: str
+    outbox: str
+    alert_webhook: str | None
+    per_host_delay: float
+    gx_root: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def load(cls, conf: dict | None = None, *, airflow: bool = False) -> "Settings":
+        given = {k: v for k, v in (conf or {}).items() if v not in (None, "")}
+        if airflow:
+            given = airflow_values() | given
+        var = Path(given.get("var") or var_dir())
+
+        def path(key: str, env_name: str | None, default: Path) -> str:
+            return str(Path(given.get(key) or (env(env_name) if env_name else None) or default).resolve())
+
+        warehouse = path("warehouse", "WAREHOUSE", var / "warehouse.duckdb")
+        return cls(
+            var=str(var),
+            warehouse=warehouse,
+            sources=path("sources", "SOURCES", REPO / "sources" / "mirror.csv"),
+            raw_dir=path("raw_dir", "RAW", var / "raw"),
+            report=path("report", "REPORT", REPO.parent / "shared" / "reports" / "report100-2023.zh.pdf"),
+            outbox=path("outbox", None, var / "alerts"),
+            alert_webhook=given.get("alert_webhook") or env("ALERT_WEBHOOK"),
+            per_host_delay=float(given.get("per_host_delay", env("PER_HOST_DELAY", "0"))),
+            gx_root=path("gx_root", "GX", Path(warehouse).parent / "gx"),
+        )
+
+
+def resolve(conf: dict | None = None, *, airflow: bool = False) -> dict:
+    """The run's settings as a plain dict (the ctx every task receives)."""
+    return Settings.load(conf, airflow=airflow).as_dict()
+
+
+# ----------------------------------------------------------------------------- Airflow
+
+def airflow_values() -> dict:
+    """Settings kept in Airflow: the Variables of AIRFLOW_VARIABLES, then the webhook Connection.
+    Only inside a running task; {} where Airflow cannot be asked."""
+    try:
+        from airflow.sdk import Variable
+    except ImportError:
+        return {}
+    out = {}
+    for key, setting in AIRFLOW_VARIABLES.items():
+        try:
+            value = Variable.get(key, default=None)
+        except Exception:  # outside a task / no API server
+            return out
+        if value not in (None, ""):
+            out[setting] = value
+    if "alert_webhook" not in out:
+        hook = webhook_connection()
+        if hook:
+            out["alert_webhook"] = hook.url
+    return out
+
+
+def airflow_connection(conn_id: str):
+    """An Airflow Connection, or None when it is not defined or Airflow cannot be asked."""
+    try:
+        from airflow.sdk import BaseHook
+
+        return BaseHook.get_connection(conn_id)
+    except Exception:  # AirflowNotFoundException, no Airflow, no task context
+        return None
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    url: str
+    token: str | None = None
+    timeout: float = 10.0
+
+
+def webhook_connection(conn_ids: tuple[str, ...] = WEBHOOK_CONN_IDS) -> WebhookTarget | None:
+    """The first defined webhook Connection as a URL (host = whole URL, or host + schema/port +
+    extra.endpoint; the scheme defaults to https) and its bearer token (password)."""
+    for conn_id in conn_ids:
+        conn = airflow_connection(conn_id)
+        if conn is None or not conn.host:
+            continue
+        extra = conn.extra_dejson or {}
+        if "://" in conn.host:
+            url = conn.host
+        else:
+            scheme = conn.schema if conn.schema in ("http", "https") else "https"
+            url = f"{scheme}://{conn.host}" + (f":{conn.port}" if conn.port else "")
+        return WebhookTarget(url + extra.get("endpoint", ""), conn.password or None, float(extra.get("timeout", 10)))
+    return None
+
+
+def webhook_from_env() -> WebhookTarget | None:
+    url = env("ALERT_WEBHOOK")
+    return WebhookTarget(url, env("ALERT_WEBHOOK_TOKEN")) if url else None
+
+
+def _truthy(v) -> bool:
+    return str(v).strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    host: str
+    port: int
+    user: str | None
+    password: str | None
+    sender: str
+    to: list[str]
+    starttls: bool
+    ssl: bool
+    timeout: float = 30.0
+
+
+def smtp_settings(conn_id: str | None = SMTP_CONN_ID) -> SmtpTarget | None:
+    """Alert e-mail: the Connection `carbonwatch_smtp` (extra: from, to, starttls, ssl), else
+    CARBONWATCH_SMTP_*; None when neither names a host."""
+    conn = airflow_connection(conn_id) if conn_id else None
+    if conn is not None and conn.host:
+        extra = conn.extra_dejson or {}
+        to = extra.get("to") or ""
+        return SmtpTarget(conn.host, conn.port or 25, conn.login or None, conn.password or None,
+                          extra.get("from") or "carbonwatch@localhost",
+                          [t.strip() for t in (to if isinstance(to, list) else to.split(",")) if t.strip()],
+                          _truthy(extra.get("starttls", False)), _truthy(extra.get("ssl", False)),
+                          float(extra.get("timeout", 30)))
+    host = env("SMTP_HOST")
+    if not host:
+        return None
+    return SmtpTarget(host, int(env("SMTP_PORT") or 25), env("SMTP_USER"), env("SMTP_PASSWORD"),
+                      env("SMTP_FROM") or "carbonwatch@localhost",
+                      [t.strip() for t in (env("SMTP_TO") or "").split(",") if t.strip()],
+                      _truthy(env("SMTP_STARTTLS", "")), _truthy(env("SMTP_SSL", "")))
+
+
+# ----------------------------------------------------------------------------- stage settings
+
+def contact() -> str:
+    """Who runs this crawler, put in its User-Agent."""
+    return (env("CONTACT") or "").strip()
+
+
+@dataclass(frozen=True)
+class DocumentLimits:
+    """Caps on one PDF's extraction (extractors/document.py)."""
+
+    timeout: float
+    max_rss_mb: int
+    max_pages: int
+    start_method: str
+
+    @classmethod
+    def from_env(cls) -> "DocumentLimits":
+        return cls(float(env("DOC_TIMEOUT", "300")), int(env("DOC_MAX_RSS_MB", "1024")),
+                   int(env("DOC_MAX_PAGES", "3000")), env("DOC_START_METHOD", "fork"))

@@ -9,6 +9,9 @@ Environment variables (all optional):
   CARBONWATCH_WAREHOUSE  DuckDB file (default $CARBONWATCH_VAR/warehouse.duckdb)
   CARBONWATCH_SOURCES    sources CSV (default sources/mirror.csv of the repo)
   CARBONWATCH_RAW        content-addressed raw documents (default $CARBONWATCH_VAR/raw)
+  CARBONWATCH_WORK       stage outputs of each run, JSON lines keyed by run (default: `work` in the raw folder)
+  CARBONWATCH_SHARD_SIZE companies per fetch/extract task instance (default 50: a few minutes of work)
+  CARBONWATCH_SHARD_THREADS  companies crawled / documents extracted at once inside a shard (default 4)
   CARBONWATCH_REPORT     the 100-case report PDF used to bootstrap a new warehouse
                          (default ../shared/reports/report100-2023.zh.pdf)
   CARBONWATCH_GX         Great Expectations' file context (default: `gx` beside the warehouse)
@@ -37,6 +40,14 @@ REPO = Path(__file__).resolve().parent.parent
 DUCKDB_POOL = "carbonwatch_duckdb_writer"
 DUCKDB_POOL_DESCRIPTION = "carbonwatch: every task that opens the DuckDB warehouse, one at a time"
 DUCKDB_QUEUE = "duckdb_writer"
+
+# The nightly maps fetch and extract over shards of companies, not one task per company: a
+# task instance costs ~0.2 s in dag.test() and seconds on a Celery worker, a company ~0.1-2 s
+# of work (a small vs a 150-page report; measured in benchmarks/scale_bench.py), so 50
+# companies make a shard of a few minutes. Airflow maps at most core.max_map_length (1,024)
+# items: above 1,024 x shard_size companies the shards grow instead (orchestration/shards.py).
+DEFAULT_SHARD_SIZE = 50
+MAX_SHARDS = 1024
 
 AIRFLOW_VARIABLES = {  # Airflow Variable -> setting
     "carbonwatch_sources": "sources",
@@ -73,6 +84,9 @@ class Settings:
     alert_webhook: str | None
     per_host_delay: float
     gx_root: str
+    work_dir: str
+    shard_size: int
+    shard_threads: int
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -88,16 +102,20 @@ class Settings:
             return str(Path(given.get(key) or (env(env_name) if env_name else None) or default).resolve())
 
         warehouse = path("warehouse", "WAREHOUSE", var / "warehouse.duckdb")
+        raw_dir = path("raw_dir", "RAW", var / "raw")
         return cls(
             var=str(var),
             warehouse=warehouse,
             sources=path("sources", "SOURCES", REPO / "sources" / "mirror.csv"),
-            raw_dir=path("raw_dir", "RAW", var / "raw"),
+            raw_dir=raw_dir,
             report=path("report", "REPORT", REPO.parent / "shared" / "reports" / "report100-2023.zh.pdf"),
             outbox=path("outbox", None, var / "alerts"),
             alert_webhook=given.get("alert_webhook") or env("ALERT_WEBHOOK"),
             per_host_delay=float(given.get("per_host_delay", env("PER_HOST_DELAY", "0"))),
             gx_root=path("gx_root", "GX", Path(warehouse).parent / "gx"),
+            work_dir=path("work_dir", "WORK", Path(raw_dir) / "work"),
+            shard_size=max(1, int(given.get("shard_size") or env("SHARD_SIZE", str(DEFAULT_SHARD_SIZE)))),
+            shard_threads=max(1, int(given.get("shard_threads") or env("SHARD_THREADS", "4"))),
         )
 
 

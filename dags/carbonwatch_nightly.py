@@ -5,12 +5,19 @@ Every night at 02:00 Asia/Shanghai: crawl each company's site for its ESG/CSR re
 climate targets with pdfplumber, validate them with Great Expectations, load the DuckDB
 warehouse, diff every company's targets against its history and alert on changes.
 
-prepare → discover → fetch (one task per company) → extract (one task per company) → validate →
-load → detect_changes → alert (publishes the asset `carbonwatch_warehouse`, which schedules the
-DAG `carbonwatch_reporting`)
+prepare → discover → fetch (one task per shard of companies) → extract (one task per shard) →
+validate → load → detect_changes → alert (publishes the asset `carbonwatch_warehouse`, which
+schedules the DAG `carbonwatch_reporting`)
+
+fetch and extract are mapped over shards of `shard_size` companies (setting
+CARBONWATCH_SHARD_SIZE or the run's conf, default 50: a few minutes of work; at most 1,024
+shards, Airflow's max_map_length: past that the shards grow). Each shard writes its output as
+JSON lines under `<raw_dir>/work/<run>/` (crawls, extractions); validate writes which facts
+failed; XCom holds only paths and counts, and task logs do not print return values. A shard that
+dies is retried alone; a dead site or a broken PDF inside it is still that document's row.
 
 Settings, first found wins: the run's conf (`sources`, `warehouse`, `raw_dir`, `report`,
-`outbox`, `alert_webhook`), the Airflow Variables `carbonwatch_sources`, `carbonwatch_warehouse`,
+`outbox`, `alert_webhook`, `shard_size`, `shard_threads`), the Airflow Variables `carbonwatch_sources`, `carbonwatch_warehouse`,
 `carbonwatch_raw_dir`, `carbonwatch_report`, `carbonwatch_outbox` and the Connection (or
 Variable) `carbonwatch_alert_webhook`, the environment (common/settings.py).
 
@@ -18,8 +25,8 @@ A dead site or a broken PDF fails that company's document, never the run: failur
 `documents` and `fetch_log`, so retries (2 per task) only cover the infrastructure (a killed
 worker, a locked file), never bad input. Every task that opens the DuckDB file (prepare,
 discover, load, detect_changes, alert) runs in the pool `carbonwatch_duckdb_writer` (1 slot)
-and on the Celery queue `duckdb_writer`; fetch and extract are mapped per company and run in
-parallel. A task that fails after its retries, or a run that fails, writes a failure alert
+and on the Celery queue `duckdb_writer`; the fetch and extract shards run in parallel on any
+worker (they share the raw folder). A task that fails after its retries, or a run that fails, writes a failure alert
 (carbonwatch/alerting/callbacks.py).
 """
 from __future__ import annotations
@@ -45,6 +52,8 @@ default_args = {
     "max_retry_delay": timedelta(minutes=10),
     "execution_timeout": timedelta(minutes=30),
     "on_failure_callback": on_task_failure,
+    # return values are paths and counts, but a log line per task instance adds nothing
+    "show_return_value_in_logs": False,
 }
 # Everything that opens the DuckDB file: one at a time, on the worker that holds the file.
 writer = {"pool": DUCKDB_POOL, "queue": DUCKDB_QUEUE}
@@ -84,31 +93,31 @@ def carbonwatch_nightly():
 
         return tasks.discover(ctx)
 
-    # one company's crawl: polite delays and a few documents; site faults are recorded, not raised
-    @task(execution_timeout=timedelta(minutes=20), max_active_tis_per_dagrun=8)
-    def fetch(item: dict, ctx: dict) -> dict:
+    # one shard's crawls (a few minutes): polite delays; site faults are recorded, not raised
+    @task(execution_timeout=timedelta(minutes=60), max_active_tis_per_dagrun=8)
+    def fetch(shard: dict, ctx: dict) -> dict:
         from carbonwatch.orchestration import tasks
 
-        return tasks.fetch(ctx, item)
+        return tasks.fetch(ctx, shard)
 
     # each PDF has its own time/memory cap (extractors/document.py, 300 s default)
-    @task(execution_timeout=timedelta(minutes=30), max_active_tis_per_dagrun=8)
-    def extract(crawl: dict, ctx: dict) -> list[dict]:
+    @task(execution_timeout=timedelta(minutes=90), max_active_tis_per_dagrun=8)
+    def extract(fetched: dict, ctx: dict) -> dict:
         from carbonwatch.orchestration import tasks
 
-        return tasks.extract(ctx, crawl)
+        return tasks.extract(ctx, fetched)
 
     @task(execution_timeout=timedelta(minutes=15))
-    def validate(ctx: dict, extractions: list) -> dict:
+    def validate(ctx: dict, extracted: list) -> dict:
         from carbonwatch.orchestration import tasks
 
-        return tasks.validate(ctx, list(extractions))
+        return tasks.validate(ctx, list(extracted))
 
-    @task(execution_timeout=timedelta(minutes=15), **writer)
-    def load(ctx: dict, crawls: list, extractions: list, validated: dict) -> dict:
+    @task(execution_timeout=timedelta(minutes=30), **writer)
+    def load(ctx: dict, fetched: list, extracted: list, validated: dict) -> dict:
         from carbonwatch.orchestration import tasks
 
-        return tasks.load(ctx, list(crawls), list(extractions), validated)
+        return tasks.load(ctx, list(fetched), list(extracted), validated)
 
     @task(execution_timeout=timedelta(minutes=15), **writer)
     def detect_changes(ctx: dict, counts: dict) -> dict:
@@ -129,10 +138,10 @@ def carbonwatch_nightly():
         return result
 
     ctx = prepare()
-    crawls = fetch.partial(ctx=ctx).expand(item=discover(ctx))
-    extractions = extract.partial(ctx=ctx).expand(crawl=crawls)
-    validated = validate(ctx, extractions)
-    counts = load(ctx, crawls, extractions, validated)
+    fetched = fetch.partial(ctx=ctx).expand(shard=discover(ctx))
+    extracted = extract.partial(ctx=ctx).expand(fetched=fetched)
+    validated = validate(ctx, extracted)
+    counts = load(ctx, fetched, extracted, validated)
     alert(ctx, detect_changes(ctx, counts))
 
 

@@ -1,8 +1,11 @@
 """The source registry the user edits: a CSV with one company per row.
 
-Required columns: case_no, name, landing_url.
-Optional: allowed_domains (host names separated by ';', default: the landing page's host),
-seed_urls (extra start URLs separated by ';'), notes.
+Required columns: name, landing_url, and case_no or company_id (or both).
+- case_no: the company's case in a seed report (the 100-case report's 1..100);
+- company_id: the user's own id for a company that is no seed case (required when case_no is
+  empty): it becomes a company of the warehouse under a new integer key (warehouse/companies.py).
+Optional: exchange and stock_code (of a company_id row), allowed_domains (host names separated
+by ';', default: the landing page's host), seed_urls (extra start URLs separated by ';'), notes.
 """
 from __future__ import annotations
 
@@ -12,8 +15,10 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-REQUIRED = ("case_no", "name", "landing_url")
-OPTIONAL = ("allowed_domains", "seed_urls", "notes")
+REQUIRED = ("name", "landing_url")
+COMPANY_KEYS = ("case_no", "company_id")  # a row names its company by one of these (or both)
+OPTIONAL = ("exchange", "stock_code", "allowed_domains", "seed_urls", "notes")
+_COMPANY_ID_RE = re.compile(r"^[^\s;,]{1,100}$")
 
 _HOST_RE = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
 
@@ -54,17 +59,29 @@ def normalise_host(host: str) -> str | None:
 
 def normalise_source(row: dict, where: str = "source") -> dict:
     """Validate one source (a CSV row or a dict from the DAG) into
-    {case_no:int, name, landing_url, allowed_domains:[hosts], seed_urls:[urls], notes}.
+    {case_no:int|None, company_id:str|None, name, landing_url, exchange, stock_code,
+    allowed_domains:[hosts], seed_urls:[urls], notes}.
     Raises ValueError naming `where` and the column."""
     out: dict = {}
     for col in REQUIRED:
         v = row.get(col)
         if v is None or str(v).strip() == "":
             raise ValueError(f"{where}: column {col!r} is empty")
+    case_no = str(row.get("case_no") if row.get("case_no") is not None else "").strip()
+    company_id = str(row.get("company_id") or "").strip()
+    if not case_no and not company_id:
+        raise ValueError(f"{where}: column 'case_no' is empty and so is 'company_id' "
+                         "(a company that is no case of a seed report needs your company_id)")
     try:
-        out["case_no"] = int(str(row["case_no"]).strip())
+        out["case_no"] = int(case_no) if case_no else None
     except ValueError:
         raise ValueError(f"{where}: column 'case_no' must be an integer, got {row['case_no']!r}") from None
+    if company_id and not _COMPANY_ID_RE.match(company_id):
+        raise ValueError(f"{where}: column 'company_id' must be 1-100 characters without spaces, ';' or ',', "
+                         f"got {company_id!r}")
+    out["company_id"] = company_id or None
+    for col in ("exchange", "stock_code"):
+        out[col] = str(row.get(col) or "").strip() or None
     out["name"] = str(row["name"]).strip()
     landing = str(row["landing_url"]).strip()
     bad = check_url(landing)
@@ -96,8 +113,8 @@ def normalise_source(row: dict, where: str = "source") -> dict:
 
 def read_sources(path) -> list[dict]:
     """Read and validate the sources CSV (UTF-8, a BOM is fine). Raises ValueError naming the
-    line and column of the first problem. A case_no may repeat (a company with several sites), a
-(case_no, landing_url) pair may not."""
+    line and column of the first problem. A company may repeat (several sites), a (company,
+    landing_url) pair may not."""
     path = Path(path)
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh)
@@ -107,6 +124,8 @@ def read_sources(path) -> list[dict]:
             raise ValueError(f"{path}: empty file, expected a header with {', '.join(REQUIRED)}") from None
         cols = [h.strip().lower() for h in header]
         missing = [c for c in REQUIRED if c not in cols]
+        if not any(c in cols for c in COMPANY_KEYS):
+            missing.append(" or ".join(COMPANY_KEYS))
         if missing:
             raise ValueError(f"{path}: missing required column(s) {', '.join(missing)} (header: {header})")
         dup = {c for c in cols if c and cols.count(c) > 1}
@@ -122,10 +141,10 @@ def read_sources(path) -> list[dict]:
                 raise ValueError(f"{path}: line {line}: {len(row)} fields, header has {len(cols)}")
             rec = dict(zip(cols, row))
             src = normalise_source(rec, where=f"{path}: line {line}")
-            key = (src["case_no"], src["landing_url"])  # a company may have several sites
+            key = (src["case_no"], src["company_id"], src["landing_url"])  # a company may have several sites
             if key in seen:
                 raise ValueError(
-                    f"{path}: line {line}: columns 'case_no','landing_url' repeat line {seen[key]}"
+                    f"{path}: line {line}: columns 'case_no','company_id','landing_url' repeat line {seen[key]}"
                 )
             seen[key] = line
             sources.append(src)

@@ -18,15 +18,26 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 
 CREATE TABLE IF NOT EXISTS companies (
-    case_no      INTEGER PRIMARY KEY,          -- k-th 公司简介 of the 100-case report
+    case_no      INTEGER PRIMARY KEY,          -- company key: 1-100 = k-th 公司简介 of the 100-case report;
+                                               -- above the seed cases: companies of the user's sources
     name         VARCHAR NOT NULL,
-    sector       VARCHAR NOT NULL,
-    industry     VARCHAR NOT NULL,
-    report_pages INTEGER[] NOT NULL,           -- pages of the case in the report
+    sector       VARCHAR,                      -- from the seed report (NULL for a sources-only company)
+    industry     VARCHAR,
+    report_pages INTEGER[],                    -- pages of the case in the report
     landing_url  VARCHAR,                      -- from the sources file, when one was given
     baseline_run_id VARCHAR,                   -- run whose targets became the baseline (raised no alerts)
-    loaded_at    TIMESTAMP NOT NULL
+    loaded_at    TIMESTAMP NOT NULL,
+    company_id   VARCHAR UNIQUE,               -- the user's id (sources column company_id); NULL for seed cases
+    exchange     VARCHAR,                      -- from the sources file (optional)
+    stock_code   VARCHAR
 );
+-- warehouses made before sources-only companies (no-ops on a new file)
+ALTER TABLE companies ADD COLUMN IF NOT EXISTS company_id VARCHAR;
+ALTER TABLE companies ADD COLUMN IF NOT EXISTS exchange VARCHAR;
+ALTER TABLE companies ADD COLUMN IF NOT EXISTS stock_code VARCHAR;
+ALTER TABLE companies ALTER COLUMN sector DROP NOT NULL;
+ALTER TABLE companies ALTER COLUMN industry DROP NOT NULL;
+ALTER TABLE companies ALTER COLUMN report_pages DROP NOT NULL;
 -- The document the company's targets were last diffed against: the same document again
 -- cannot change its history, so detect_changes skips it (warehouses made before it get it here).
 ALTER TABLE companies ADD COLUMN IF NOT EXISTS diffed_document_id VARCHAR;

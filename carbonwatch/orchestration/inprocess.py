@@ -6,23 +6,21 @@ from carbonwatch.orchestration.tasks import alert, detect_changes, discover, ext
 
 def run_in_process(conf: dict, run_id: str, workers: int = 1, lap=None) -> dict:
     """The DAG's task bodies in the DAG's order, in this process, without Airflow (tests and
-    benchmarks). `workers` threads fetch and extract at once, as the mapped tasks do;
-    `lap(stage)` is called after each stage. Returns the run's counts."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    benchmarks): the same shards and work files as the mapped tasks, one shard after the
+    other; `workers` threads crawl / extract inside a shard (the setting shard_threads, unless
+    conf gives it). `lap(stage)` is called after each stage. Returns the run's counts."""
     lap = lap or (lambda stage: None)
-    ctx = prepare(conf, run_id)
+    ctx = prepare({"shard_threads": workers} | dict(conf), run_id)
     lap("prepare")
-    items = discover(ctx)
+    shards = discover(ctx)
     lap("discover")
-    with ThreadPoolExecutor(workers) as pool:
-        crawls = list(pool.map(lambda item: fetch(ctx, item), items))
-        lap("fetch")
-        extractions = list(pool.map(lambda crawl: extract(ctx, crawl), crawls))
+    fetched = [fetch(ctx, shard) for shard in shards]
+    lap("fetch")
+    extracted = [extract(ctx, f) for f in fetched]
     lap("extract")
-    validated = validate(ctx, extractions)
+    validated = validate(ctx, extracted)
     lap("validate")
-    counts = load(ctx, crawls, extractions, validated)
+    counts = load(ctx, fetched, extracted, validated)
     lap("load")
     counts = detect_changes(ctx, counts)
     lap("detect")

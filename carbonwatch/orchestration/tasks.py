@@ -1,11 +1,14 @@
 """The body of every task of the nightly DAG, as plain functions (tested without Airflow).
 
-The DAG file only wires these together. Data between tasks is small JSON (XCom): crawl results,
-extracted facts per document, load counts. Only prepare/load/detect/alert open the warehouse
-read-write, one after the other: DuckDB has a single writer.
+The DAG file only wires these together. fetch and extract work on a shard of companies
+(orchestration/shards.py) and write their outputs as JSON lines under the run's work folder;
+what goes through XCom is small: the run's settings, paths and counts. Only
+prepare/load/detect/alert open the warehouse read-write, one after the other: DuckDB has a
+single writer, which reads the stage files and loads them set-based.
 """
 from __future__ import annotations
 
+import json
 import logging
 import traceback
 from pathlib import Path
@@ -21,15 +24,20 @@ def gx_root(ctx: dict) -> str:
 
 
 def prepare(conf: dict | None, run_id: str) -> dict:
-    """Resolve settings, bootstrap a new warehouse from the 100-case report, open the run."""
+    """Resolve settings, bootstrap a new warehouse from the 100-case report, register the
+    sources' own companies (company_id rows), open the run. A bad sources file raises ValueError."""
+    from extractors.sources import read_sources
+    from warehouse.companies import register_companies
     from warehouse.db import connect
-    from warehouse.load import is_bootstrapped, start_run
+    from warehouse.load import is_bootstrapped, start_run, utcnow
 
     ctx = settings.resolve(conf) | {"run_id": run_id}
+    sources = read_sources(ctx["sources"])
     con = connect(ctx["warehouse"])
     try:
         if not is_bootstrapped(con):
             bootstrap_warehouse(con, ctx["report"], gx_root=gx_root(ctx), run_name=f"bootstrap-{run_id}")
+        register_companies(con, sources, utcnow())
         start_run(con, run_id, ctx["sources"])
     finally:
         con.close()
@@ -54,24 +62,66 @@ def bootstrap_warehouse(con, report: str, gx_root: str | None = None, run_name: 
 
 
 def discover(ctx: dict) -> list[dict]:
-    """The companies to crawl, each with what earlier runs know of its documents."""
+    """The companies to crawl, each with what earlier runs know of its documents, written as
+    shards to the work folder. Returns one small descriptor per shard (what fetch maps over)."""
+    from carbonwatch.orchestration.shards import plan_shards, run_dir, write_jsonl
     from extractors.sources import read_sources
-    from warehouse.db import connect, rows
+    from warehouse.db import connect
 
     sources = read_sources(ctx["sources"])
     con = connect(ctx["warehouse"], read_only=True)  # prepare created it; discover only reads
     try:
         known_cases = {r[0] for r in con.execute("SELECT case_no FROM companies").fetchall()}
+        by_company_id = dict(con.execute(
+            "SELECT company_id, case_no FROM companies WHERE company_id IS NOT NULL").fetchall())
         known: dict[int, dict] = {}  # case_no -> {url: validators and sha256 last seen there}
-        for r in rows(con, "SELECT case_no, url, etag, last_modified, document_id AS sha256 FROM document_urls"):
-            known.setdefault(r.pop("case_no"), {})[r["url"]] = r
+        cur = con.execute("SELECT case_no, url, etag, last_modified, document_id AS sha256 FROM document_urls")
+        for case_no, url, etag, last_modified, sha256 in cur.fetchall():
+            known.setdefault(case_no, {})[url] = {"url": url, "etag": etag, "last_modified": last_modified,
+                                                  "sha256": sha256}
     finally:
         con.close()
-    return [{"source": s, "known": known.get(s["case_no"], {}), "unknown_case": s["case_no"] not in known_cases}
-            for s in sources]
+    items = []
+    for s in sources:
+        if s["case_no"] is None:
+            s["case_no"] = by_company_id.get(s["company_id"])
+        items.append({"source": s, "known": known.get(s["case_no"], {}),
+                      "unknown_case": s["case_no"] not in known_cases})
+    shards = []
+    for i, part in enumerate(plan_shards(len(items), int(ctx.get("shard_size") or settings.DEFAULT_SHARD_SIZE))):
+        path = run_dir(ctx) / "shards" / f"{i:04d}.jsonl"
+        shards.append({"shard": i, "companies": write_jsonl(path, (items[j] for j in part)), "path": str(path)})
+    log.info("%d companies in %d shards", len(items), len(shards))
+    return shards
 
 
-def fetch(ctx: dict, item: dict) -> dict:
+def _in_threads(ctx: dict, work, items: list) -> list:
+    """work(item) for each item, shard_threads at a time, results in input order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    threads = min(int(ctx.get("shard_threads") or 1), max(len(items), 1))
+    if threads <= 1:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(work, items))
+
+
+def fetch(ctx: dict, shard: dict) -> dict:
+    """Crawl a shard's companies; their results go to the work folder. Site faults are
+    recorded per company and document, never raised."""
+    from carbonwatch.orchestration.shards import read_jsonl, stage_path, write_jsonl
+
+    crawls = _in_threads(ctx, lambda item: fetch_company(ctx, item), list(read_jsonl(shard["path"])))
+    path = stage_path(ctx, "crawls", shard["shard"])
+    write_jsonl(path, crawls)
+    docs = [d for c in crawls for d in c.get("documents", [])]
+    return {"shard": shard["shard"], "path": str(path), "companies": len(crawls),
+            "documents_new": sum(d.get("status") == "new" for d in docs),
+            "documents_unchanged": sum(d.get("status") == "unchanged" for d in docs),
+            "failed": sum(d.get("status") == "failed" for d in docs) + sum(bool(c.get("error")) for c in crawls)}
+
+
+def fetch_company(ctx: dict, item: dict) -> dict:
     """Crawl one company's site. Never raises for the site's faults: they are recorded."""
     from extractors.crawl import CrawlConfig, crawl_source
     from warehouse.load import utcnow
@@ -79,7 +129,7 @@ def fetch(ctx: dict, item: dict) -> dict:
     source = item["source"]
     if item.get("unknown_case"):
         return {"case_no": source["case_no"], "landing_url": source["landing_url"], "documents": [], "log": [],
-                "error": f"case_no {source['case_no']} is not one of the report's 100 cases"}
+                "error": f"case_no {source['case_no']} is not one of the seed reports' cases"}
     config = CrawlConfig(per_host_delay=ctx.get("per_host_delay", 0.0))
     try:
         return crawl_source(source, Path(ctx["raw_dir"]), item.get("known") or {}, config)
@@ -91,49 +141,71 @@ def fetch(ctx: dict, item: dict) -> dict:
                 "error": f"crawler error: {exc!r}"}
 
 
-def extract(ctx: dict, crawl: dict) -> list[dict]:
-    """Extract facts from this company's new documents. One broken PDF fails that document only."""
+def extract(ctx: dict, fetched: dict) -> dict:
+    """Extract facts from the new documents of a shard's crawls (from fetch's file); results go
+    to the work folder. One broken PDF fails that document only."""
+    from carbonwatch.orchestration.shards import read_jsonl, stage_path, write_jsonl
+
+    todo = [(crawl["case_no"], doc) for crawl in read_jsonl(fetched["path"]) for doc in crawl.get("documents", [])
+            if doc.get("status") == "new" and doc.get("path")]
+    results = _in_threads(ctx, lambda job: extract_one(*job), todo)
+    path = stage_path(ctx, "extractions", fetched["shard"])
+    write_jsonl(path, results)
+    return {"shard": fetched["shard"], "path": str(path), "documents": len(results),
+            "facts": sum(len(r["facts"]) for r in results), "failed": sum(r["status"] == "failed" for r in results)}
+
+
+def extract_one(case_no: int, doc: dict) -> dict:
+    """One document's facts, or its recorded failure."""
     from extractors.document import DocumentError, extract_document
     from transforms.evidence import mark_evidence_on_page
 
-    out = []
-    for doc in crawl.get("documents", []):
-        if doc.get("status") != "new" or not doc.get("path"):
-            continue
-        result = {"document_id": doc["sha256"], "case_no": crawl["case_no"], "url": doc["url"]}
-        try:
-            document = extract_document(doc["path"], ref_year=doc.get("report_year"))
-            extracted = document.record()
-            mark_evidence_on_page(extracted["facts"], document.texts)
-            result |= {"status": "parsed", "pages": extracted["pages"], "facts": extracted["facts"], "error": None}
-        except DocumentError as exc:
-            result |= {"status": "failed", "pages": None, "facts": [], "error": str(exc)}
-        except Exception as exc:  # an extractor bug: record it with where it happened
-            where = traceback.extract_tb(exc.__traceback__)[-1]
-            result |= {"status": "failed", "pages": None, "facts": [],
-                       "error": f"extractor error: {exc!r} at {Path(where.filename).name}:{where.lineno}"}
-        out.append(result)
-    return out
-
-
-def validate(ctx: dict, extractions: list[list[dict]]) -> dict:
-    """Great Expectations on every new fact; failing facts are quarantined with the failed expectation."""
-    from expectations.validate import validate_facts
-
-    items = [{"document_id": e["document_id"], "case_no": e["case_no"], "fact": f}
-             for batch in extractions for e in batch for f in e.get("facts", [])]
-    result = validate_facts(items, gx_root=gx_root(ctx), run_name=ctx.get("run_id"))
-    log.info("validated %d facts: %d valid, %d quarantined", len(items), len(result["valid"]), len(result["quarantined"]))
+    result = {"document_id": doc["sha256"], "case_no": case_no, "url": doc["url"]}
+    try:
+        document = extract_document(doc["path"], ref_year=doc.get("report_year"))
+        extracted = document.record()
+        mark_evidence_on_page(extracted["facts"], document.texts)
+        result |= {"status": "parsed", "pages": extracted["pages"], "facts": extracted["facts"], "error": None}
+    except DocumentError as exc:
+        result |= {"status": "failed", "pages": None, "facts": [], "error": str(exc)}
+    except Exception as exc:  # an extractor bug: record it with where it happened
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        result |= {"status": "failed", "pages": None, "facts": [],
+                   "error": f"extractor error: {exc!r} at {Path(where.filename).name}:{where.lineno}"}
     return result
 
 
-def load(ctx: dict, crawls: list[dict], extractions: list[list[dict]], validated: dict) -> dict:
+def validate(ctx: dict, extracted: list[dict]) -> dict:
+    """Great Expectations on every new fact (read from extract's files); writes only which facts
+    failed which expectation, so every fact is kept once, in its extraction file."""
+    from carbonwatch.orchestration.shards import read_stage, run_dir, write_json
+    from expectations.validate import validate_facts
+
+    items = [{"document_id": e["document_id"], "case_no": e["case_no"], "index": i, "fact": f}
+             for e in read_stage(extracted) for i, f in enumerate(e.get("facts", []))]
+    result = validate_facts(items, gx_root=gx_root(ctx), run_name=ctx.get("run_id"))
+    path = run_dir(ctx) / "validation.json"
+    write_json(path, {"quarantined": result["quarantined"], "results": result["results"]})
+    log.info("validated %d facts: %d valid, %d quarantined", len(items), len(result["valid"]), len(result["quarantined"]))
+    return {"path": str(path), "facts": len(items), "quarantined": len(result["quarantined"])}
+
+
+def load(ctx: dict, fetched: list[dict], extracted: list[dict], validated: dict) -> dict:
+    """The single writer: one transaction over the stage files of every shard."""
+    from carbonwatch.orchestration.shards import read_stage
     from warehouse.db import connect
     from warehouse.load import load_batch
 
+    crawls = list(read_stage(fetched))
+    extractions = list(read_stage(extracted))
+    validation = json.loads(Path(validated["path"]).read_text(encoding="utf-8"))
+    failed = {(q["document_id"], q["index"]) for q in validation["quarantined"]}
+    valid = [{"document_id": e["document_id"], "case_no": e["case_no"], "fact": f}
+             for e in extractions for i, f in enumerate(e.get("facts", [])) if (e["document_id"], i) not in failed]
     con = connect(ctx["warehouse"])
     try:
-        return load_batch(con, ctx["run_id"], list(crawls), [e for batch in extractions for e in batch], validated)
+        return load_batch(con, ctx["run_id"], crawls, extractions,
+                          {"valid": valid, "quarantined": validation["quarantined"], "results": validation["results"]})
     finally:
         con.close()
 
@@ -169,5 +241,9 @@ def alert(ctx: dict, counts: dict) -> dict:
     finally:
         con.close()
     publish_snapshot(ctx["warehouse"])
+    if ctx.get("work_dir"):
+        from carbonwatch.orchestration.shards import prune_work
+
+        prune_work(ctx)
     return counts | {"delivered": sum(delivery.get("delivered", {}).values()),
                      "delivery_failed": sorted(delivery.get("failed", {}))}

@@ -24,7 +24,7 @@ def register_companies(con, sources: list[dict], now: datetime) -> dict[str, int
     with transaction(con):
         known = dict(con.execute("SELECT company_id, case_no FROM companies WHERE company_id IS NOT NULL").fetchall())
         free_cases = {r[0] for r in con.execute("SELECT case_no FROM companies WHERE company_id IS NULL").fetchall()}
-        next_key = (con.execute("SELECT max(case_no) FROM companies").fetchone()[0] or 0) + 1
+        next_key = (con.execute("SELECT max(case_no) FROM companies").fetchall()[0][0] or 0) + 1
         new, changed = [], []
         for company_id, s in by_id.items():
             row = [s["name"], s["landing_url"], s.get("exchange"), s.get("stock_code")]

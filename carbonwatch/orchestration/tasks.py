@@ -38,6 +38,7 @@ def prepare(conf: dict | None, run_id: str) -> dict:
         if not is_bootstrapped(con):
             bootstrap_warehouse(con, ctx["report"], gx_root=gx_root(ctx), run_name=f"bootstrap-{run_id}")
         register_companies(con, sources, utcnow())
+        ctx["max_company_key"] = con.execute("SELECT max(case_no) FROM companies").fetchall()[0][0]
         start_run(con, run_id, ctx["sources"])
     finally:
         con.close()
@@ -183,7 +184,8 @@ def validate(ctx: dict, extracted: list[dict]) -> dict:
 
     items = [{"document_id": e["document_id"], "case_no": e["case_no"], "index": i, "fact": f}
              for e in read_stage(extracted) for i, f in enumerate(e.get("facts", []))]
-    result = validate_facts(items, gx_root=gx_root(ctx), run_name=ctx.get("run_id"))
+    result = validate_facts(items, gx_root=gx_root(ctx), run_name=ctx.get("run_id"),
+                            max_company_key=ctx.get("max_company_key"))
     path = run_dir(ctx) / "validation.json"
     write_json(path, {"quarantined": result["quarantined"], "results": result["results"]})
     log.info("validated %d facts: %d valid, %d quarantined", len(items), len(result["valid"]), len(result["quarantined"]))

@@ -23,7 +23,7 @@ def gx_root(ctx: dict) -> str:
 def prepare(conf: dict | None, run_id: str) -> dict:
     """Resolve settings, bootstrap a new warehouse from the 100-case report, open the run."""
     from warehouse.db import connect
-    from warehouse.load import is_bootstrapped, start_run
+    from warehouse.runs import is_bootstrapped, start_run
 
     ctx = settings.resolve(conf) | {"run_id": run_id}
     con = connect(ctx["warehouse"])
@@ -39,7 +39,8 @@ def prepare(conf: dict | None, run_id: str) -> dict:
 def bootstrap_warehouse(con, report: str, gx_root: str | None = None, run_name: str | None = None) -> dict:
     from expectations.validate import validate_companies
     from extractors.cases import case_record, segment_cases
-    from warehouse.load import bootstrap, utcnow
+    from warehouse.db import utcnow
+    from warehouse.runs import bootstrap
 
     if not Path(report).is_file():
         raise FileNotFoundError(f"the 100-case report is needed to bootstrap a new warehouse: {report} not found "
@@ -74,7 +75,7 @@ def discover(ctx: dict) -> list[dict]:
 def fetch(ctx: dict, item: dict) -> dict:
     """Crawl one company's site. Never raises for the site's faults: they are recorded."""
     from extractors.crawl import CrawlConfig, crawl_source
-    from warehouse.load import utcnow
+    from warehouse.db import utcnow
 
     source = item["source"]
     if item.get("unknown_case"):
@@ -129,7 +130,7 @@ def validate(ctx: dict, extractions: list[list[dict]]) -> dict:
 
 def load(ctx: dict, crawls: list[dict], extractions: list[list[dict]], validated: dict) -> dict:
     from warehouse.db import connect
-    from warehouse.load import load_batch
+    from warehouse.loads import load_batch
 
     con = connect(ctx["warehouse"])
     try:
@@ -140,7 +141,7 @@ def load(ctx: dict, crawls: list[dict], extractions: list[list[dict]], validated
 
 def detect_changes(ctx: dict, counts: dict) -> dict:
     from warehouse.db import connect
-    from warehouse.load import update_history
+    from warehouse.history import update_history
 
     con = connect(ctx["warehouse"])
     try:
@@ -155,7 +156,7 @@ def alert(ctx: dict, counts: dict) -> dict:
     state, and their connections never block the next load)."""
     from carbonwatch.alerting.notifiers import CarbonwatchAlertNotifier
     from warehouse.db import connect
-    from warehouse.load import finish_run
+    from warehouse.runs import finish_run
     from warehouse.snapshot import publish_snapshot
 
     notifier = CarbonwatchAlertNotifier(warehouse=ctx["warehouse"], outbox=ctx.get("outbox"),

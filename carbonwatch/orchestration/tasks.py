@@ -15,11 +15,6 @@ from common import settings
 log = logging.getLogger("carbonwatch")
 
 
-def gx_root(ctx: dict) -> str:
-    """Great Expectations' file context of this warehouse (common.settings: gx_root)."""
-    return ctx.get("gx_root") or settings.Settings.load({"warehouse": ctx["warehouse"]}).gx_root
-
-
 def prepare(conf: dict | None, run_id: str) -> dict:
     """Resolve settings, bootstrap a new warehouse from the 100-case report, open the run."""
     from warehouse.db import connect
@@ -29,7 +24,7 @@ def prepare(conf: dict | None, run_id: str) -> dict:
     con = connect(ctx["warehouse"])
     try:
         if not is_bootstrapped(con):
-            bootstrap_warehouse(con, ctx["report"], gx_root=gx_root(ctx), run_name=f"bootstrap-{run_id}")
+            bootstrap_warehouse(con, ctx["report"], gx_root=settings.gx_root(ctx), run_name=f"bootstrap-{run_id}")
         start_run(con, run_id, ctx["sources"])
     finally:
         con.close()
@@ -123,7 +118,7 @@ def validate(ctx: dict, extractions: list[list[dict]]) -> dict:
 
     items = [{"document_id": e["document_id"], "case_no": e["case_no"], "fact": f}
              for batch in extractions for e in batch for f in e.get("facts", [])]
-    result = validate_facts(items, gx_root=gx_root(ctx), run_name=ctx.get("run_id"))
+    result = validate_facts(items, gx_root=settings.gx_root(ctx), run_name=ctx.get("run_id"))
     log.info("validated %d facts: %d valid, %d quarantined", len(items), len(result["valid"]), len(result["quarantined"]))
     return result
 

@@ -99,3 +99,15 @@ def test_every_metric_is_produced_by_each_language(code, metric):
     assert all(isinstance(h, RuleHit) and h.evidence in s for h in hits)
     assert metric in {h.metric for h in hits}, hits
 
+
+def test_the_extending_guide_names_real_paths_and_the_interface():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    guide = (root / "docs" / "extending.md").read_text(encoding="utf-8")
+    paths = set(re.findall(r"`((?:common|extractors|transforms|expectations|warehouse|carbonwatch|tests)/[\w/]+\.(?:py|json))`",
+                           guide))
+    missing = sorted(p for p in paths if not (root / p).exists() and "_ja" not in p and "/ja." not in p)
+    assert paths and not missing, missing
+    for name in INTERFACE:
+        assert f"`{name}`" in guide, name

@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED ?= $(abspath ../shared)
 REPORT := $(SHARED)/reports/report100-2023.zh.pdf
+BENCH_COMPANIES ?= 100
 # Everything generated stays under var/ (ignored): Airflow home, mirror, warehouse, raw files.
 VAR := $(abspath var)
 export AIRFLOW_HOME := $(VAR)/airflow
@@ -43,8 +44,8 @@ eval: install  ## dev-set scores of both extraction commands
 	$(BIN)/carbonwatch extract $(SHARED)/realpdfs/*.pdf > $(VAR)/real.jsonl
 	$(PYTHON) $(SHARED)/tools/score.py $(SHARED)/realpdfs/labels.dev.jsonl $(VAR)/real.jsonl --key file
 
-bench: install  ## speed and memory benchmarks
-	$(BIN)/python -m benchmarks
+bench: install  ## speed and memory benchmarks (the nightly at scale: BENCH_COMPANIES=1000, default 100)
+	BENCH_COMPANIES=$(BENCH_COMPANIES) $(BIN)/python -m benchmarks
 
 clean:  ## remove generated files (keeps .venv)
 	rm -rf $(VAR)

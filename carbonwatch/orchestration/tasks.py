@@ -18,25 +18,21 @@ from common import settings
 log = logging.getLogger("carbonwatch")
 
 
-def gx_root(ctx: dict) -> str:
-    """Great Expectations' file context of this warehouse (common.settings: gx_root)."""
-    return ctx.get("gx_root") or settings.Settings.load({"warehouse": ctx["warehouse"]}).gx_root
-
-
 def prepare(conf: dict | None, run_id: str) -> dict:
     """Resolve settings, bootstrap a new warehouse from the 100-case report, register the
     sources' own companies (company_id rows), open the run. A bad sources file raises ValueError."""
     from extractors.sources import read_sources
     from warehouse.companies import register_companies
     from warehouse.db import connect
-    from warehouse.load import is_bootstrapped, start_run, utcnow
+    from warehouse.db import utcnow
+    from warehouse.runs import is_bootstrapped, start_run
 
     ctx = settings.resolve(conf) | {"run_id": run_id}
     sources = read_sources(ctx["sources"])
     con = connect(ctx["warehouse"])
     try:
         if not is_bootstrapped(con):
-            bootstrap_warehouse(con, ctx["report"], gx_root=gx_root(ctx), run_name=f"bootstrap-{run_id}")
+            bootstrap_warehouse(con, ctx["report"], gx_root=settings.gx_root(ctx), run_name=f"bootstrap-{run_id}")
         register_companies(con, sources, utcnow())
         ctx["max_company_key"] = con.execute("SELECT max(case_no) FROM companies").fetchall()[0][0]
         start_run(con, run_id, ctx["sources"])
@@ -48,7 +44,8 @@ def prepare(conf: dict | None, run_id: str) -> dict:
 def bootstrap_warehouse(con, report: str, gx_root: str | None = None, run_name: str | None = None) -> dict:
     from expectations.validate import validate_companies
     from extractors.cases import case_record, segment_cases
-    from warehouse.load import bootstrap, utcnow
+    from warehouse.db import utcnow
+    from warehouse.runs import bootstrap
 
     if not Path(report).is_file():
         raise FileNotFoundError(f"the 100-case report is needed to bootstrap a new warehouse: {report} not found "
@@ -125,7 +122,7 @@ def fetch(ctx: dict, shard: dict) -> dict:
 def fetch_company(ctx: dict, item: dict) -> dict:
     """Crawl one company's site. Never raises for the site's faults: they are recorded."""
     from extractors.crawl import CrawlConfig, crawl_source
-    from warehouse.load import utcnow
+    from warehouse.db import utcnow
 
     source = item["source"]
     if item.get("unknown_case"):
@@ -184,7 +181,7 @@ def validate(ctx: dict, extracted: list[dict]) -> dict:
 
     items = [{"document_id": e["document_id"], "case_no": e["case_no"], "index": i, "fact": f}
              for e in read_stage(extracted) for i, f in enumerate(e.get("facts", []))]
-    result = validate_facts(items, gx_root=gx_root(ctx), run_name=ctx.get("run_id"),
+    result = validate_facts(items, gx_root=settings.gx_root(ctx), run_name=ctx.get("run_id"),
                             max_company_key=ctx.get("max_company_key"))
     path = run_dir(ctx) / "validation.json"
     write_json(path, {"quarantined": result["quarantined"], "results": result["results"]})
@@ -196,7 +193,7 @@ def load(ctx: dict, fetched: list[dict], extracted: list[dict], validated: dict)
     """The single writer: one transaction over the stage files of every shard."""
     from carbonwatch.orchestration.shards import read_stage
     from warehouse.db import connect
-    from warehouse.load import load_batch
+    from warehouse.loads import load_batch
 
     crawls = list(read_stage(fetched))
     extractions = list(read_stage(extracted))
@@ -214,7 +211,7 @@ def load(ctx: dict, fetched: list[dict], extracted: list[dict], validated: dict)
 
 def detect_changes(ctx: dict, counts: dict) -> dict:
     from warehouse.db import connect
-    from warehouse.load import update_history
+    from warehouse.history import update_history
 
     con = connect(ctx["warehouse"])
     try:
@@ -229,7 +226,7 @@ def alert(ctx: dict, counts: dict) -> dict:
     state, and their connections never block the next load)."""
     from carbonwatch.alerting.notifiers import CarbonwatchAlertNotifier
     from warehouse.db import connect
-    from warehouse.load import finish_run
+    from warehouse.runs import finish_run
     from warehouse.snapshot import publish_snapshot
 
     notifier = CarbonwatchAlertNotifier(warehouse=ctx["warehouse"], outbox=ctx.get("outbox"),

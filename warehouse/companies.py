@@ -7,10 +7,9 @@ by `case_no`. Nothing is invented: name, landing page, exchange and stock code a
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import datetime
 
-from warehouse.db import transaction
+from warehouse.db import frame_view, insert_rows, transaction
 
 
 def register_companies(con, sources: list[dict], now: datetime) -> dict[str, int]:
@@ -39,28 +38,14 @@ def register_companies(con, sources: list[dict], now: datetime) -> dict[str, int
                 new.append([next_key, *row, company_id, now])
                 known[company_id] = next_key
                 next_key += 1
-        if new:
-            with _view(con, "new_companies", new, ["case_no", "name", "landing_url", "exchange", "stock_code",
-                                                   "company_id", "loaded_at"]):
-                con.execute("INSERT INTO companies (case_no, name, landing_url, exchange, stock_code, company_id, "
-                            "loaded_at) SELECT case_no::INTEGER, name, landing_url, exchange, stock_code, company_id, "
-                            "loaded_at::TIMESTAMP FROM new_companies")
+        insert_rows(con, "companies", {"case_no": "INTEGER", "name": "VARCHAR", "landing_url": "VARCHAR",
+                                       "exchange": "VARCHAR", "stock_code": "VARCHAR", "company_id": "VARCHAR",
+                                       "loaded_at": "TIMESTAMP"}, new)
         if changed:  # the user renamed a company or moved its site: the sources file is the truth
-            with _view(con, "source_companies", changed, ["case_no", "name", "landing_url", "exchange", "stock_code"]):
+            with frame_view(con, "source_companies", changed, ["case_no", "name", "landing_url", "exchange", "stock_code"]):
                 con.execute("UPDATE companies SET name = s.name, landing_url = s.landing_url, exchange = s.exchange, "
                             "stock_code = s.stock_code FROM source_companies s WHERE companies.case_no = s.case_no "
                             "AND (companies.name, companies.landing_url, companies.exchange, companies.stock_code) "
                             "IS DISTINCT FROM (s.name, s.landing_url, s.exchange, s.stock_code)")
     return known
 
-
-@contextmanager
-def _view(con, name: str, rows_: list[list], columns: list[str]):
-    """Rows as a DataFrame view for one set-based statement (executemany costs ms a row)."""
-    import pandas as pd
-
-    con.register(name, pd.DataFrame(rows_, columns=columns).astype("object"))
-    try:
-        yield
-    finally:
-        con.unregister(name)

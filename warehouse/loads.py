@@ -3,37 +3,22 @@
 `load_batch` is one transaction: a failure (or a killed process) leaves the previous state.
 Keys make re-runs add nothing: documents by sha256 (failed fetches by a hash of the URL), facts
 by a hash of the document and every fact field. Rows go in as set-based statements over a
-registered DataFrame (`_frame`) where a batch can be large.
+registered DataFrame (`warehouse.db.frame_view`) where a batch can be large.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Callable
-from contextlib import contextmanager
 
 from common.schema import Fact
 from transforms.normalize import fact_id
-from warehouse.db import transaction, utcnow
+from warehouse.db import frame_view, insert_rows, transaction, utcnow
 
 FACT_COLUMNS = ["fact_id", "document_id", "case_no", "metric", "year", "value",
                 "base_year", "scope", "status", "page", "evidence", "run_id"]
 FACT_DTYPES = {c: "string" for c in FACT_COLUMNS} | {"case_no": "Int64", "year": "Int64", "base_year": "Int64",
                                                     "page": "Int64", "value": "Float64"}
-
-
-@contextmanager
-def _frame(con, name: str, rows_: list[list], columns: list[str], dtypes: dict | None = None):
-    """Rows as a DataFrame view `name` for the block: one set-based statement instead of a
-    statement per row (executemany costs milliseconds a row in DuckDB)."""
-    import pandas as pd
-
-    frame = pd.DataFrame(rows_, columns=columns).astype("object")
-    con.register(name, frame.astype(dtypes) if dtypes else frame)
-    try:
-        yield
-    finally:
-        con.unregister(name)
 
 
 def insert_facts(con, run_id: str, facts: list[tuple[str, int, Fact]]) -> int:
@@ -47,7 +32,7 @@ def insert_facts(con, run_id: str, facts: list[tuple[str, int, Fact]]) -> int:
         by_id.setdefault(key, [key, document_id, case_no, f.metric, f.year, value,
                                f.base_year, f.scope, f.status, f.page, f.evidence, run_id])
     if by_id:
-        with _frame(con, "new_facts", list(by_id.values()), FACT_COLUMNS, FACT_DTYPES):
+        with frame_view(con, "new_facts", list(by_id.values()), FACT_COLUMNS, FACT_DTYPES):
             con.execute("INSERT INTO facts SELECT * FROM new_facts ON CONFLICT (fact_id) DO NOTHING")
     return con.execute("SELECT count(*) FROM facts").fetchall()[0][0] - before
 
@@ -64,22 +49,24 @@ def load_batch(con, run_id: str, crawls: list[dict], extractions: list[dict], va
               "documents_failed": 0, "facts_added": 0, "facts_quarantined": len(validated["quarantined"])}
     seen_urls: list[list] = []
     unchanged: list[list] = []
+    fetch_log: list[list] = []
+    failed: dict[str, list] = {}  # document_id -> row; one row per failed URL
+    new_documents: list[list] = []
     with transaction(con):
         arrived = [d["sha256"] for c in crawls for d in c.get("documents", []) if d.get("sha256")]
         known_ids = {r[0] for r in con.execute(
             "SELECT document_id FROM documents WHERE document_id IN (SELECT unnest(?::VARCHAR[]))", [arrived]).fetchall()}
         for crawl in crawls:
             case_no = crawl["case_no"]
-            log = [[run_id, case_no, e.get("url"), e.get("status"), e.get("reason"), e.get("at")] for e in crawl.get("log", [])]
-            if log:
-                con.executemany("INSERT INTO fetch_log VALUES (?, ?, ?, ?, ?, ?)", log)
+            fetch_log += [[run_id, case_no, e.get("url"), e.get("status"), e.get("reason"), e.get("at")]
+                          for e in crawl.get("log", [])]
             if crawl.get("error"):
                 counts["documents_failed"] += 1
-                _upsert_failed(con, run_id, case_no, crawl.get("landing_url"), None, crawl["error"], now)
+                _failed_row(failed, run_id, case_no, crawl.get("landing_url"), None, crawl["error"], now)
             for doc in crawl.get("documents", []):
                 if doc["status"] == "failed" or not doc.get("sha256"):
                     counts["documents_failed"] += 1
-                    _upsert_failed(con, run_id, case_no, doc["url"], doc.get("http_status"), doc.get("error"), now)
+                    _failed_row(failed, run_id, case_no, doc["url"], doc.get("http_status"), doc.get("error"), now)
                     continue
                 seen_urls.append([doc["url"], doc["sha256"], case_no, doc.get("etag"), doc.get("last_modified"),
                                   run_id, run_id, now])
@@ -94,40 +81,51 @@ def load_batch(con, run_id: str, crawls: list[dict], extractions: list[dict], va
                 error = ext.get("error") if ext else "not extracted in this run"
                 if parse_status == "failed":
                     counts["documents_failed"] += 1
-                con.execute(
-                    "INSERT INTO documents (document_id, case_no, url, final_url, title, report_year, file_path, "
-                    "bytes, etag, last_modified, fetch_status, parse_status, error, pages, facts, first_run_id, "
-                    "last_run_id, fetched_at, parsed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'fetched', ?, ?, ?, ?, ?, ?, ?, ?)",
+                new_documents.append(
                     [doc["sha256"], case_no, doc["url"], doc.get("final_url"), doc.get("title"),
                      doc.get("report_year"), doc.get("path"), doc.get("bytes"), doc.get("etag"),
-                     doc.get("last_modified"), parse_status, error, ext.get("pages") if ext else None,
+                     doc.get("last_modified"), "fetched", parse_status, error, ext.get("pages") if ext else None,
                      len(ext.get("facts", [])) if ext else None, run_id, run_id, doc.get("fetched_at") or now,
-                     now if ext else None],
-                )
+                     now if ext else None])
+        insert_rows(con, "fetch_log", FETCH_LOG_COLUMNS, fetch_log)
+        insert_rows(con, "documents", DOCUMENT_COLUMNS, new_documents)
+        _upsert_failed(con, list(failed.values()))
         _touch_unchanged(con, run_id, unchanged)
         _remember_urls(con, seen_urls)
         if on_step:
             on_step("documents")
         counts["facts_added"] += insert_facts(
             con, run_id, [(i["document_id"], i["case_no"], Fact.from_dict(i["fact"])) for i in validated["valid"]])
-        for item in validated["quarantined"]:
-            con.execute("INSERT INTO quarantined_facts VALUES (?, ?, ?, ?, ?)",
-                        [run_id, item["document_id"], item["case_no"],
-                         json.dumps(item["fact"], ensure_ascii=False), "; ".join(item["failed"])])
-        for r in validated["results"]:
-            con.execute("INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [run_id, r["suite"], r["expectation"], json.dumps(r.get("kwargs"), ensure_ascii=False),
-                         r["success"], r.get("unexpected"), now])
+        insert_rows(con, "quarantined_facts", QUARANTINE_COLUMNS,
+                     [[run_id, item["document_id"], item["case_no"], json.dumps(item["fact"], ensure_ascii=False),
+                       "; ".join(item["failed"])] for item in validated["quarantined"]])
+        insert_rows(con, "validation_results", VALIDATION_COLUMNS,
+                     [[run_id, r["suite"], r["expectation"], json.dumps(r.get("kwargs"), ensure_ascii=False),
+                       r["success"], r.get("unexpected"), now] for r in validated["results"]])
         if on_step:
             on_step("facts")
     return counts
+
+
+FETCH_LOG_COLUMNS = {"run_id": "VARCHAR", "case_no": "INTEGER", "url": "VARCHAR", "http_status": "INTEGER",
+                     "reason": "VARCHAR", "logged_at": "TIMESTAMP"}
+DOCUMENT_COLUMNS = {"document_id": "VARCHAR", "case_no": "INTEGER", "url": "VARCHAR", "final_url": "VARCHAR",
+                    "title": "VARCHAR", "report_year": "INTEGER", "file_path": "VARCHAR", "bytes": "BIGINT",
+                    "etag": "VARCHAR", "last_modified": "VARCHAR", "fetch_status": "VARCHAR",
+                    "parse_status": "VARCHAR", "error": "VARCHAR", "pages": "INTEGER", "facts": "INTEGER",
+                    "first_run_id": "VARCHAR", "last_run_id": "VARCHAR", "fetched_at": "TIMESTAMP",
+                    "parsed_at": "TIMESTAMP"}
+QUARANTINE_COLUMNS = {"run_id": "VARCHAR", "document_id": "VARCHAR", "case_no": "INTEGER", "fact": "JSON",
+                      "failed_expectations": "VARCHAR"}
+VALIDATION_COLUMNS = {"run_id": "VARCHAR", "suite": "VARCHAR", "expectation": "VARCHAR", "kwargs": "JSON",
+                      "success": "BOOLEAN", "unexpected": "INTEGER", "evaluated_at": "TIMESTAMP"}
 
 
 def _touch_unchanged(con, run_id: str, unchanged: list[list]) -> None:
     """Documents seen again: this run saw them; keep the newest validators."""
     if not unchanged:
         return
-    with _frame(con, "seen_again", unchanged, ["document_id", "etag", "last_modified"]):
+    with frame_view(con, "seen_again", unchanged, ["document_id", "etag", "last_modified"]):
         con.execute(
             "UPDATE documents SET last_run_id = ?, etag = coalesce(s.etag, documents.etag), "
             "last_modified = coalesce(s.last_modified, documents.last_modified) "
@@ -140,7 +138,7 @@ def _remember_urls(con, seen: list[list]) -> None:
     if not seen:
         return
     latest = list({row[0]: row for row in seen}.values())  # one row per URL: an upsert touches a row once
-    with _frame(con, "seen_urls", latest, ["url", "document_id", "case_no", "etag", "last_modified",
+    with frame_view(con, "seen_urls", latest, ["url", "document_id", "case_no", "etag", "last_modified",
                                            "first_run_id", "last_run_id", "last_seen_at"]):
         con.execute(
             "INSERT INTO document_urls SELECT url, document_id, case_no::INTEGER, etag, last_modified, first_run_id, "
@@ -151,13 +149,15 @@ def _remember_urls(con, seen: list[list]) -> None:
             "last_run_id = excluded.last_run_id, last_seen_at = excluded.last_seen_at")
 
 
-def _upsert_failed(con, run_id, case_no, url, http_status, error, now) -> None:
+def _failed_row(failed: dict, run_id, case_no, url, http_status, error, now) -> None:
+    """A document that never arrived, keyed by its URL: one row per URL (the last error wins)."""
     doc_id = "url:" + hashlib.sha256((url or f"case:{case_no}").encode()).hexdigest()
     reason = error if http_status is None else f"HTTP {http_status}: {error}"
-    con.execute(
-        "INSERT INTO documents (document_id, case_no, url, fetch_status, parse_status, error, first_run_id, "
-        "last_run_id, fetched_at) VALUES (?, ?, ?, 'failed', 'skipped', ?, ?, ?, ?) "
-        "ON CONFLICT (document_id) DO UPDATE SET error = excluded.error, last_run_id = excluded.last_run_id, "
-        "fetched_at = excluded.fetched_at",
-        [doc_id, case_no, url or "", reason, run_id, run_id, now],
-    )
+    failed[doc_id] = [doc_id, case_no, url or "", "failed", "skipped", reason, run_id, run_id, now]
+
+
+def _upsert_failed(con, failed: list[list]) -> None:
+    insert_rows(con, "documents", {c: DOCUMENT_COLUMNS[c] for c in (
+        "document_id", "case_no", "url", "fetch_status", "parse_status", "error", "first_run_id", "last_run_id",
+        "fetched_at")}, failed, conflict="ON CONFLICT (document_id) DO UPDATE SET error = excluded.error, "
+                                      "last_run_id = excluded.last_run_id, fetched_at = excluded.fetched_at")

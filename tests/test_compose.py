@@ -137,6 +137,18 @@ def test_volumes_hold_the_warehouse_and_raw_documents_where_the_tasks_run(compos
         assert services[name]["environment"].items() >= common.items(), name
 
 
+def test_the_worker_scale_knob_scales_crawl_extract_workers_and_never_the_writer(compose, services):
+    from common.settings import DEFAULT_SHARD_SIZE
+
+    assert services["airflow-worker"]["deploy"]["replicas"] == "${CARBONWATCH_WORKERS:-1}"
+    assert services["airflow-worker-duckdb"]["deploy"]["replicas"] == 1
+    assert option(command(services["airflow-worker-duckdb"]), "--concurrency") == "1"
+    # the shard size reaches discover (on the writer) through the environment every service shares
+    shard = compose["x-airflow-common"]["environment"]["CARBONWATCH_SHARD_SIZE"]
+    assert shard == f"${{CARBONWATCH_SHARD_SIZE:-{DEFAULT_SHARD_SIZE}}}"
+    assert "CARBONWATCH_WORKERS" in COMPOSE.read_text(encoding="utf-8").split("---")[0]  # documented in the header
+
+
 def test_dockerfile_builds_the_project_on_the_pinned_airflow_image():
     text = (REPO / "Dockerfile").read_text(encoding="utf-8")
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")

@@ -88,6 +88,17 @@ def trimmed(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
+# ----------------------------------------------------------------------------- scope
+def scope_of(ctx: str, scopes: tuple[tuple[re.Pattern, str], ...], place: re.Pattern) -> str | None:
+    """The label of the first of `scopes` (pattern, label) found in ctx, else the place
+    `place` names in ctx (its group 1: a site, a plant, a business), else None."""
+    for pattern, label in scopes:
+        if pattern.search(ctx):
+            return label
+    m = place.search(ctx)
+    return m.group(1) if m else None
+
+
 # ----------------------------------------------------------------------------- evidence
 _CLAUSE_SEP = re.compile(r"[，,：:；;（）()]")
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from ..text import RuleHit, sentence_evidence
+from ..text import RuleHit, scope_of, sentence_evidence
 from ..years import Year, base_year
 from .shared import RE100_MEMBER, WITHDRAWN
 
@@ -43,6 +43,16 @@ SBTI_CUE = re.compile(r"SBTi|Science[- ]Based", re.I)
 # English reports need no heading mask (a pattern that never matches)
 HEADINGS = re.compile(r"(?!)")
 
+# other actors' goals: "help our customers reach net zero", suppliers' own commitments
+HELPING_BEFORE = re.compile(r"\b(?:help\w*|support\w*|enabl\w*|assist\w*)\b[^.]{0,50}$", re.I)
+HELPED = re.compile(r"\b(?:customers?|clients?|companies|businesses|suppliers?|partners?|"
+                    r"economy|sector|society|transition)\b", re.I)
+OTHER_ACTORS = re.compile(r"\b(?:customers?|clients?|portfolio compan\w+|investees?|tenants?)\b", re.I)
+OTHER_ACTORS_REDUCTION = re.compile(r"\b(?:customers?|clients?'|suppliers?|portfolio compan\w+|tenants?)\b", re.I)
+OTHER_ACTORS_SBTI = re.compile(r"\bsuppliers?\b|\bportfolio compan|\bcustomers?\b|\bclients?\b|\bcounterpart", re.I)
+SUPPLIER_OWN = re.compile(r"\bsuppliers?\b[^.]{0,40}\b(?:commit\w*|set|have|their|to)\b", re.I)
+SUPPLY_CHAIN = re.compile(r"\bsupply chain\b", re.I)
+# national and sector goals
 NATIONAL = re.compile(
     r"\b(?:UK|U\.K\.|EU|European Union|China|China's|national|government|country|countries|"
     r"Paris Agreement goal|global economy|world|society|sector's|industry's)\b|the UK's", re.I)
@@ -128,15 +138,11 @@ def year_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             span = s[max(0, lo - 30):hi + 5]
             if NATIONAL.search(span):
                 continue
-            if re.search(r"\b(?:help\w*|support\w*|enabl\w*|assist\w*)\b[^.]{0,50}$", s[:m.start()][-70:], re.I) \
-                    and re.search(r"\b(?:customers?|clients?|companies|businesses|suppliers?|partners?|"
-                                  r"economy|sector|society|transition)\b", s[max(0, m.start() - 70):m.start()], re.I):
+            if HELPING_BEFORE.search(s[:m.start()][-70:]) and HELPED.search(s[max(0, m.start() - 70):m.start()]):
                 continue
-            if re.search(r"\b(?:customers?|clients?|portfolio compan\w+|investees?|tenants?)\b",
-                         s[lo:hi], re.I):
+            if OTHER_ACTORS.search(s[lo:hi]):
                 continue
-            if re.search(r"\bsuppliers?\b[^.]{0,40}\b(?:commit\w*|set|have|their|to)\b", s[max(0, lo - 60):hi], re.I) \
-                    and not re.search(r"\bsupply chain\b", s[lo:hi], re.I):
+            if SUPPLIER_OWN.search(s[max(0, lo - 60):hi]) and not SUPPLY_CHAIN.search(s[lo:hi]):
                 continue
             status = None
             if intro.startswith("since") or (intro in ("in", "of", "from") and ACHIEVED_WORDS.search(
@@ -154,20 +160,20 @@ def year_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
 
 
 
+# the scope a target covers: the first label whose words are near it, else the place named
+SCOPES = (
+    (re.compile(r"financed emissions|facilitated emissions", re.I), "financed emissions"),
+    (re.compile(r"scopes? 1,? (?:2,? )?(?:and|&) 3|scopes 1-3|value chain|supply chain|scope 3", re.I),
+     "value chain"),
+    (re.compile(r"scopes? 1\s*(?:and|&|\+|,)\s*2", re.I), "scope 1+2"),
+    (re.compile(r"operations|operational", re.I), "operations"),
+)
+PLACE = re.compile(r"\b(?:in|at|across) (?:all |our )?((?:[A-Z][\w.]* )?(?:sites?|plants?|factories|"
+                   r"facilities|offices|campus))\b")
+
+
 def _scope(ctx: str) -> str | None:
-    if re.search(r"financed emissions|facilitated emissions", ctx, re.I):
-        return "financed emissions"
-    if re.search(r"scopes? 1,? (?:2,? )?(?:and|&) 3|scopes 1-3|value chain|supply chain|scope 3", ctx, re.I):
-        return "value chain"
-    if re.search(r"scopes? 1\s*(?:and|&|\+|,)\s*2", ctx, re.I):
-        return "scope 1+2"
-    if re.search(r"operations|operational", ctx, re.I):
-        return "operations"
-    m = re.search(r"\b(?:in|at|across) (?:all |our )?((?:[A-Z][\w.]* )?(?:sites?|plants?|factories|"
-                  r"facilities|offices|campus))\b", ctx)
-    if m:
-        return m.group(1)
-    return None
+    return scope_of(ctx, SCOPES, PLACE)
 
 
 EMISSIONS = re.compile(r"\bemissions?\b|\bscopes? \d|\bGHG\b|\bCO2e?\b|\bCO 2\b|\bcarbon\b|\bgreenhouse\b|"
@@ -248,7 +254,7 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             close = s[max(0, a - 70):b + 50]
             if NOT_EMISSIONS.search(close) and not re.search(r"emissions|GHG|CO2", close, re.I):
                 continue
-            if re.search(r"\b(?:customers?|clients?'|suppliers?|portfolio compan\w+|tenants?)\b", close, re.I):
+            if OTHER_ACTORS_REDUCTION.search(close):
                 continue
             if PAST_REDUCTION.search(s[max(0, a - 60):a]) or re.match(
                     r"^\s*(?:lower|decrease|reduction)\s+(?:than|compared|vs|versus|on|from)\b", after, re.I):
@@ -332,7 +338,6 @@ def flags(s: str) -> list[RuleHit]:
     m = SBTI.search(s)
     if m and not WITHDRAWN.search(s):
         near = s[max(0, m.start() - 100):m.end() + 40]
-        if not re.search(r"\bsuppliers?\b|\bportfolio compan|\bcustomers?\b|\bclients?\b|"
-                         r"\bcounterpart", near, re.I):
+        if not OTHER_ACTORS_SBTI.search(near):
             found.append(RuleHit("sbti", None, None, "target", evidence=sentence_evidence(s, m.start(), m.end())))
     return found

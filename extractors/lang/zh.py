@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from ..text import RuleHit, clause_bounds, clause_evidence, zh_number
+from ..text import RuleHit, clause_bounds, clause_evidence, scope_of, zh_number
 from ..years import Year, base_year, pick_year
 from .shared import RE100_MEMBER, WITHDRAWN
 
@@ -43,6 +43,8 @@ HEADINGS = re.compile(r"战略与目标|举措与路径|公司简介|【亮点�
 TARGET_WORDS = re.compile(
     r"目标|承诺|计划|力争|争取|预计|将|到|至|之前|前|不晚于|不迟于|致力|希望|愿景|拟|规划|确保|"
     r"设定|设立|提出|宣布|迈向|最晚|努力|有望|要")
+# verbs of reaching a state: a past year with one of them is an achievement
+REACHED = re.compile(r"实现|达到|达成|完成|已|获|起|成为|迈入")
 ACHIEVED_WORDS = re.compile(r"已|首次|起[,，]?(?:持续)?实现|实现了|获得|荣获|获评|认证|连续|成为了|达成了")
 
 
@@ -55,6 +57,8 @@ NATIONAL = re.compile(
 OTHER_ACTORS = re.compile(r"助力|帮助|赋能|协助|支持(?!下)|带动|推动(?:行业|产业|客户|社会|上游|下游|供应商)|"
                         r"整体产业|产业(?!链)|客户|用户|消费者|行业|伙伴")
 OTHER_ACTORS_SHARE = re.compile(r"助力|帮助|赋能|协助|客户|用户|消费者|整体产业|行业")
+# the company acting on its suppliers ("推动核心供应商设立…"): not the suppliers' own goal
+COMPANY_ACTS_ON_SUPPLIER = re.compile(r"(?:推动|带动|要求|鼓励|协同|帮助|支持|引导|与|和|携手|联合)[\u4e00-\u9fff]{0,4}$")
 SUPPLIER_OWN = re.compile(r"供应商[^。；]{0,20}?(?:已|承诺|制定|设立|设定|提出|宣布|将|报告|计划)")
 
 
@@ -62,8 +66,7 @@ def supplier_own(s: str) -> bool:
     """A supplier is the subject of its own commitment ("供应商——泰利森锂业，制定了…目标",
     "250 家供应商已承诺…"), not the object of the company's action ("推动核心供应商设立…")."""
     for m in SUPPLIER_OWN.finditer(s):
-        if not re.search(r"(?:推动|带动|要求|鼓励|协同|帮助|支持|引导|与|和|携手|联合)[\u4e00-\u9fff]{0,4}$",
-                         s[max(0, m.start() - 8):m.start()]):
+        if not COMPANY_ACTS_ON_SUPPLIER.search(s[max(0, m.start() - 8):m.start()]):
             return True
     return False
 
@@ -147,8 +150,7 @@ def year_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             # another year between the chosen one and the keyword belongs to a
             # different statement ("2030 年…，2060 年碳中和")
             status = _status(s, y, ctx_lo, ctx_hi, ref)
-            if status == "achieved" and not re.search(r"实现|达到|达成|完成|已|获|起|成为|迈入",
-                                                      s[y.pos:m.end() + 4]):
+            if status == "achieved" and not REACHED.search(s[y.pos:m.end() + 4]):
                 continue  # a dated mention, neither a target nor an achievement
             if status == "target" and _is_context_year(s, y) and (
                     y.year <= ref or re.match(r"\s*年?\s*\d{1,2}\s*月", s[y.end - 1:y.end + 6])):
@@ -193,19 +195,18 @@ def _status(s: str, y: Year, lo: int, hi: int, ref: int) -> str:
     return "target"
 
 
+# the scope a target covers: the first label whose words are in its clause, else the place named
+SCOPES = (
+    (re.compile(r"范围\s*1[^。]{0,12}范围\s*2[^。]{0,12}范围\s*3|范围\s*1\s*[-—–~至到]\s*3"), "scope 1+2+3"),
+    (re.compile(r"价值链|全产业链|产业链|全链路|供应链|范围\s*3"), "value chain"),
+    (re.compile(r"范围\s*1[^。]{0,12}范围\s*2|范围一及二"), "scope 1+2"),
+    (re.compile(r"运营|营运|自身"), "operations"),
+)
+PLACE = re.compile(r"([\u4e00-\u9fff]{2,8}(?:工厂|基地|园区|厂|大厦|电站|业务|板块|领域))")
+
+
 def _scope(ctx: str) -> str | None:
-    if re.search(r"范围\s*1[^。]{0,12}范围\s*2[^。]{0,12}范围\s*3|范围\s*1\s*[-—–~至到]\s*3", ctx):
-        return "scope 1+2+3"
-    if re.search(r"价值链|全产业链|产业链|全链路|供应链|范围\s*3", ctx):
-        return "value chain"
-    if re.search(r"范围\s*1[^。]{0,12}范围\s*2|范围一及二", ctx):
-        return "scope 1+2"
-    if re.search(r"运营|营运|自身", ctx):
-        return "operations"
-    m = re.search(r"([\u4e00-\u9fff]{2,8}(?:工厂|基地|园区|厂|大厦|电站|业务|板块|领域))", ctx)
-    if m:
-        return m.group(1)
-    return None
+    return scope_of(ctx, SCOPES, PLACE)
 
 
 PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]|百分之([零一二三四五六七八九十百]+)|百分百|(减半|一半)")
@@ -213,6 +214,12 @@ REDUCTION_VERBS = re.compile(r"减少|降低|下降|削减|减排|减低|降幅|
 EMISSIONS = re.compile(r"排放|碳减排|降碳|减碳|碳足迹|碳强度|温室气体|甲烷|碳排|二氧化碳|CO2|CO₂|碳效率")
 NOT_EMISSIONS = re.compile(r"能耗|耗量|能源消耗|用电|电耗|能效|水耗|污染物|废弃物|废物|塑料|包装|用水|"
                           r"煤耗|油耗|能源强度|用能|成本|氮氧化物|二氧化硫|颗粒物|粉尘|能源使用")
+# a reduction already made, not a target
+PAST_REDUCTION = re.compile(r"已|累计|同比|较上年|实现了|减少了|下降了|降低了|（下降|\(下降")
+# a share sold to or made for customers
+FOR_CUSTOMERS = re.compile(r"解决方案|为客户|帮助客户|助力客户")
+# "全面使用可再生电力": 100% renewable power, achieved
+ALL_GREEN_POWER = re.compile(r"全面使用(?:可再生|绿色)(?:能源)?电力")
 RENEWABLE = re.compile(r"可再生能源|可再生电力|绿色电力|绿电|清洁能源|清洁电力|光伏|非化石能源|RE100")
 NOT_OWN_RENEWABLE_SHARE = re.compile(r"解决方案|为客户|乃至|甚至|装机|发电量|产能|投资|吉瓦|兆瓦|GW|MW|资产|收入|营收|市场份额|份额|产量|"
                         r"销量|占全球|全国|国家|我国|城市|省|地区|客户|用户|项目的|支出|资本")
@@ -263,7 +270,7 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             if y is not None and y.year >= ref and not approx and not OTHER_ACTORS.search(clause) \
                     and not NATIONAL.search(clause):
                 window = s[y.pos:hi]
-                past = re.search(r"已|累计|同比|较上年|实现了|减少了|下降了|降低了|（下降|\(下降", window)
+                past = PAST_REDUCTION.search(window)
                 future = TARGET_WORDS.search(s[max(0, y.pos - 10):hi]) or y.year > ref - 1
                 if not past and future and not (y.year <= ref - 1 and not re.search(
                         r"目标|承诺|计划|力争|争取|预计|到|至", s[max(0, y.pos - 10):hi])):
@@ -286,7 +293,7 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             continue
         if re.search(r"RE100", clause) and not re.search(r"可再生|绿色电力|绿电|百分百|100", clause):
             continue
-        if supplier_own(s[:hi]) or re.search(r"解决方案|为客户|帮助客户|助力客户", s[:lo]):
+        if supplier_own(s[:hi]) or FOR_CUSTOMERS.search(s[:lo]):
             continue
         if OTHER_ACTORS_SHARE.search(clause) or re.search(
                 r"(?:供应商|企业|公司|工厂)中(?:有)?\s*$|另有\s*$", s[max(0, m.start() - 8):m.start()]) \
@@ -316,7 +323,7 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             found.append(RuleHit("green_power_share", y.year if y else None, v, "achieved",
                                  scope=_scope(clause), evidence=clause_evidence(s, m.start(), m.end())))
     # "全面使用可再生电力" = 100% renewable power, achieved
-    for m in re.finditer(r"全面使用(?:可再生|绿色)(?:能源)?电力", s):
+    for m in ALL_GREEN_POWER.finditer(s):
         y = pick_year(years, m.start(), s)
         found.append(RuleHit("green_power_share", y.year if y else None, 100.0, "achieved",
                              evidence=clause_evidence(s, m.start(), m.end())))

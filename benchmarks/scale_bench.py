@@ -34,9 +34,24 @@ def _peak_rss_mb() -> tuple[float, float]:
             resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
 
 
+def _preload() -> float:
+    """Import what every night imports (Airflow's SDK, GX, pandas, pdfplumber, DuckDB) before
+    timing: a one-off per worker process, not a night's cost (reported apart)."""
+    t0 = time.perf_counter()
+    import carbonwatch.alerting.notifiers  # noqa: F401  (airflow.sdk)
+    import expectations.validate  # noqa: F401
+    import extractors.crawl  # noqa: F401
+    import extractors.document  # noqa: F401
+    import warehouse.history  # noqa: F401
+    import warehouse.loads  # noqa: F401
+
+    return time.perf_counter() - t0
+
+
 def child(mode: str, conf: dict, run_id: str, log_file: str) -> None:
     """One night in this process; prints one JSON line with its measurements."""
     stages: dict[str, float] = {}
+    imports = _preload()
     if mode == "inprocess":
         from carbonwatch.orchestration.inprocess import run_in_process
 
@@ -57,7 +72,8 @@ def child(mode: str, conf: dict, run_id: str, log_file: str) -> None:
         state = run_nightly(conf, Path(log_file))
     wall = time.perf_counter() - t0
     rss, child_rss = _peak_rss_mb()
-    print(json.dumps({"wall": wall, "state": state, "rss_mb": rss, "child_rss_mb": child_rss, "stages": stages}))
+    print(json.dumps({"wall": wall, "state": state, "rss_mb": rss, "child_rss_mb": child_rss, "stages": stages,
+                      "imports_s": round(imports, 1), "load_avg": os.getloadavg()[0]}))
 
 
 def _night(mode: str, conf: dict, run_id: str, log_file: Path) -> dict:
@@ -104,10 +120,15 @@ def bench(n: int, modes: list[str], report: str, shard_size: int | None, keep: P
     tmp.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     cases = segment_cases(report)
-    mirror = build_mirror(cases, tmp / "mirror", edits=())
-    root = build_synthetic_mirror({1: mirror[1]}, tmp / "synthetic", n)[1]
-    print(f"SYNTHETIC mirror of {n} companies (copies of the 100 mirror sites) built in "
-          f"{time.perf_counter() - t0:.0f}s", flush=True)
+    root = tmp / "synthetic" / "edition1"
+    if keep is not None and (root / "companies" / f"synthetic-{n:05d}").is_dir() \
+            and not (root / "companies" / f"synthetic-{n + 1:05d}").exists():
+        print(f"reusing the SYNTHETIC mirror of {n} companies in {root}", flush=True)
+    else:
+        mirror = build_mirror(cases, tmp / "mirror", edits=())
+        root = build_synthetic_mirror({1: mirror[1]}, tmp / "synthetic", n)[1]
+        print(f"SYNTHETIC mirror of {n} companies (copies of the 100 mirror sites) built in "
+              f"{time.perf_counter() - t0:.0f}s", flush=True)
     results = []
     try:
         with MirrorServer(root) as server:
@@ -117,6 +138,8 @@ def bench(n: int, modes: list[str], report: str, shard_size: int | None, keep: P
                         "report": report, "outbox": str(tmp / f"alerts-{mode}")}
                 if shard_size:
                     conf["shard_size"] = shard_size
+                for old in (Path(conf["warehouse"]), Path(conf["raw_dir"])):  # a new warehouse per mode
+                    shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
                 boot = _bootstrap(conf["warehouse"], report)
                 walls = {}
                 for night in ("cold", "unchanged"):
@@ -130,13 +153,15 @@ def bench(n: int, modes: list[str], report: str, shard_size: int | None, keep: P
                               "warehouse_mb": round(size, 1), "documents_new": row["documents_new"],
                               "documents_unchanged": row["documents_unchanged"], "failed": row["documents_failed"],
                               "facts_added": row["facts_added"], "s_per_company": round(m["wall"] / n, 4),
-                              "s_per_document": round(m["wall"] / max(docs, 1), 4), "stages": m["stages"]}
+                              "s_per_document": round(m["wall"] / max(docs, 1), 4), "stages": m["stages"],
+                              "imports_s": m["imports_s"], "load_avg": round(m["load_avg"], 1)}
                     results.append(result)
                     stages = " ".join(f"{k} {v}" for k, v in m["stages"].items())
                     print(f"  {mode:9} {night:9} {m['state']:7} wall {m['wall']:7.1f}s  peak RSS {m['rss_mb']:5.0f} MB "
                           f"(largest child {m['child_rss_mb']:.0f})  warehouse {size:6.1f} MB  documents new "
                           f"{row['documents_new']} / unchanged {row['documents_unchanged']} / failed "
                           f"{row['documents_failed']}  facts +{row['facts_added']}  {m['wall'] / n * 1000:.0f} ms/company"
+                          f"  (load average {m['load_avg']:.1f}; imports {m['imports_s']}s apart)"
                           + (f"\n      stages: {stages}" if stages else ""), flush=True)
                 print(f"  {mode:9} unchanged/cold = {walls['unchanged'] / walls['cold']:.1%}  "
                       f"(bootstrap of the 100-case report apart: {boot:.0f}s)", flush=True)

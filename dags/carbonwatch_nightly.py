@@ -52,7 +52,8 @@ default_args = {
     "max_retry_delay": timedelta(minutes=10),
     "execution_timeout": timedelta(minutes=30),
     "on_failure_callback": on_task_failure,
-    # return values are paths and counts, but a log line per task instance adds nothing
+    # return values are paths and counts, but a log line per task instance adds nothing (mapped
+    # tasks do not take it from default_args: fetch and extract set it themselves)
     "show_return_value_in_logs": False,
 }
 # Everything that opens the DuckDB file: one at a time, on the worker that holds the file.
@@ -94,14 +95,14 @@ def carbonwatch_nightly():
         return tasks.discover(ctx)
 
     # one shard's crawls (a few minutes): polite delays; site faults are recorded, not raised
-    @task(execution_timeout=timedelta(minutes=60), max_active_tis_per_dagrun=8)
+    @task(execution_timeout=timedelta(minutes=60), max_active_tis_per_dagrun=8, show_return_value_in_logs=False)
     def fetch(shard: dict, ctx: dict) -> dict:
         from carbonwatch.orchestration import tasks
 
         return tasks.fetch(ctx, shard)
 
     # each PDF has its own time/memory cap (extractors/document.py, 300 s default)
-    @task(execution_timeout=timedelta(minutes=90), max_active_tis_per_dagrun=8)
+    @task(execution_timeout=timedelta(minutes=90), max_active_tis_per_dagrun=8, show_return_value_in_logs=False)
     def extract(fetched: dict, ctx: dict) -> dict:
         from carbonwatch.orchestration import tasks
 

@@ -61,6 +61,12 @@ def test_nightly_schedule_flow_and_duckdb_pool(dagbag):
         assert b in dag.task_dict[a].downstream_task_ids, f"{a} -> {b}"
     assert type(dag.task_dict["fetch"]).__name__.endswith("MappedOperator")
     assert type(dag.task_dict["extract"]).__name__.endswith("MappedOperator")
+    # mapped over shards (fetch(shard=...), extract(fetched=...)), never one task per company
+    assert set(dag.task_dict["fetch"].op_kwargs_expand_input.value) == {"shard"}
+    assert set(dag.task_dict["extract"].op_kwargs_expand_input.value) == {"fetched"}
+    # return values are paths and counts; task logs do not print them
+    assert all(t.partial_kwargs.get("show_return_value_in_logs") is False if hasattr(t, "partial_kwargs")
+               else t.show_return_value_in_logs is False for t in dag.tasks)
     for t in dag.tasks:
         if t.task_id in WRITERS:
             assert (t.pool, t.queue) == ("carbonwatch_duckdb_writer", "duckdb_writer"), t.task_id

@@ -1,0 +1,38 @@
+"""Shards of companies and the run's work folder (carbonwatch/orchestration/shards.py)."""
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from carbonwatch.orchestration.shards import plan_shards, prune_work, read_jsonl, run_dir, stage_path, write_jsonl
+from common.settings import MAX_SHARDS
+
+
+@pytest.mark.parametrize("n, size, shards", [(0, 50, 0), (1, 50, 1), (100, 50, 2), (101, 50, 3), (2000, 50, 40),
+                                             (1024, 1, 1024), (2000, 1, 1000), (200_000, 50, 1021)])
+def test_shards_cover_every_company_once_and_never_exceed_airflows_map_limit(n, size, shards):
+    plan = plan_shards(n, size)
+    assert len(plan) == shards <= MAX_SHARDS  # above 1,024 x size companies the shards grow instead
+    assert [i for part in plan for i in part] == list(range(n))
+    if plan:
+        assert max(len(p) for p in plan) == min(n, max(size, -(-n // MAX_SHARDS)))
+
+
+def test_a_retried_shard_rewrites_its_file_whole(tmp_path):
+    ctx = {"work_dir": str(tmp_path), "run_id": "manual__2026-12-02T02:00:00+00:00"}
+    path = stage_path(ctx, "crawls", 3)
+    assert path.parent.parent == run_dir(ctx) and ":" not in run_dir(ctx).name and "+" not in run_dir(ctx).name
+    write_jsonl(path, [{"case_no": n} for n in range(5)])
+    assert write_jsonl(path, [{"case_no": 7}]) == 1  # the retry
+    assert list(read_jsonl(path)) == [{"case_no": 7}]
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left behind
+
+
+def test_old_runs_work_folders_are_pruned(tmp_path):
+    for i in range(5):
+        (tmp_path / f"run-{i}").mkdir()
+        os.utime(tmp_path / f"run-{i}", (time.time() - 100 + i, time.time() - 100 + i))
+    prune_work({"work_dir": str(tmp_path), "run_id": "run-0"}, keep=3)  # the current run is always kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run-0", "run-3", "run-4"]

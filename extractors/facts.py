@@ -25,7 +25,7 @@ from common.schema import Fact
 
 from .lang import LANGUAGES, detect_language, rule_trigger
 from .lang.shared import WITHDRAWN
-from .text import MAX_EVIDENCE, RuleHit, split_spans
+from .text import MAX_EVIDENCE, RuleHit, split_spans, to_simplified
 from .years import find_years, report_year
 
 TRIGGER = rule_trigger()
@@ -70,7 +70,8 @@ def extract_facts(chunks: Iterable[tuple[int, str]], ref_year: int | None = None
     ref = ref_year or report_year(t for _, t in chunks)
     facts: list[Fact] = []
     seen = set()
-    for page, text in chunks:
+    for page, original in chunks:
+        text = to_simplified(original)  # same length: evidence is sliced from the original
         if not TRIGGER.search(text):
             continue
         prev: list[RuleHit] = []
@@ -83,15 +84,18 @@ def extract_facts(chunks: Iterable[tuple[int, str]], ref_year: int | None = None
             found = sentence_facts(s, ref) + ext
             prev = found or prev
             for hit in found:
-                if not hit.evidence or hit.evidence not in text:
+                i = s.find(hit.evidence) if hit.evidence else -1
+                if i < 0:
                     continue
+                hit = replace(hit, evidence=original[a + i:a + i + len(hit.evidence)])
                 value = True if isinstance(hit.value, bool) else hit.value
                 key = (hit.metric, hit.year, value, hit.status)
                 if key in seen:
                     continue
                 seen.add(key)
                 facts.append(Fact(metric=hit.metric, year=hit.year, value=hit.value, base_year=hit.base_year,
-                                  scope=hit.scope, status=hit.status, page=page, evidence=hit.evidence))
+                                  scope=hit.scope, status=hit.status, page=page, evidence=hit.evidence,
+                                  value_high=hit.value_high, confidence=hit.confidence, rule=hit.rule or None))
     if _sbti_withdrawn(t for _, t in chunks):
         facts = [f for f in facts if f.metric != "sbti"]
     return facts

@@ -26,8 +26,8 @@ CODE = "zh"
 NUMBER_CUES = r"%|％|百分|减半"
 KEYWORD_CUES = r"气候中和|科学"
 
-# a sentence ends with (and keeps) 。！？
-SENTENCE_BREAK = re.compile(r"[。！？!?]")
+# a sentence ends with (and keeps) 。！？ and the full-width stop ．; a bullet (・•●■) starts one
+SENTENCE_BREAK = re.compile(r"[。！？!?．・•●■▪]")
 KEEP_BREAK = True
 
 # "该目标将延伸至…，2030 年": the previous sentence's target for another scope and year
@@ -92,7 +92,9 @@ NOT_TARGET_AFTER = {
 NEUTRAL_STATE_FOLLOW = re.compile(r"^(?:$|[”\"」）)，,。；;：:、（(\s]|目标|的|和|及|以及|与|承诺|愿景|状态|并|或|，)")
 NOT_TARGET_BEFORE = {
     "net_zero": re.compile(r"(?:近|接近|趋近|绝对|长期)$"),
-    "carbon_neutral": re.compile(r"(?:零碳|产品|100% |生命周期)$"),
+    "carbon_neutral": re.compile(r"(?:零碳|产品|100% |生命周期)$|"
+                                 # a product reached it: "全系列信用卡达成碳中和"
+                                 r"(?:产品|信用卡|卡片|系列|车型|包装|服务)(?:均|全部|全面)?(?:已)?(?:达成|实现|获得)$"),
     "peak": re.compile(r"(?:强度|碳强度)$"),
 }
 
@@ -199,7 +201,7 @@ def _status(s: str, y: Year, lo: int, hi: int, ref: int) -> str:
 SCOPES = (
     (re.compile(r"范围\s*1[^。]{0,12}范围\s*2[^。]{0,12}范围\s*3|范围\s*1\s*[-—–~至到]\s*3"), "scope 1+2+3"),
     (re.compile(r"价值链|全产业链|产业链|全链路|供应链|范围\s*3"), "value chain"),
-    (re.compile(r"范围\s*1[^。]{0,12}范围\s*2|范围一及二"), "scope 1+2"),
+    (re.compile(r"范[围畴]\s*1[^。]{0,12}(?:范[围畴]\s*)?2|范围一及二"), "scope 1+2"),
     (re.compile(r"运营|营运|自身"), "operations"),
 )
 PLACE = re.compile(r"([\u4e00-\u9fff]{2,8}(?:工厂|基地|园区|厂|大厦|电站|业务|板块|领域))")
@@ -220,7 +222,7 @@ PAST_REDUCTION = re.compile(r"已|累计|同比|较上年|实现了|减少了|�
 FOR_CUSTOMERS = re.compile(r"解决方案|为客户|帮助客户|助力客户")
 # "全面使用可再生电力": 100% renewable power, achieved
 ALL_GREEN_POWER = re.compile(r"全面使用(?:可再生|绿色)(?:能源)?电力")
-RENEWABLE = re.compile(r"可再生能源|可再生电力|绿色电力|绿电|清洁能源|清洁电力|光伏|非化石能源|RE100")
+RENEWABLE = re.compile(r"(?:可)?再生能源|可再生电力|绿色电力|绿电|清洁能源|清洁电力|光伏|非化石能源|RE100")
 NOT_OWN_RENEWABLE_SHARE = re.compile(r"解决方案|为客户|乃至|甚至|装机|发电量|产能|投资|吉瓦|兆瓦|GW|MW|资产|收入|营收|市场份额|份额|产量|"
                         r"销量|占全球|全国|国家|我国|城市|省|地区|客户|用户|项目的|支出|资本")
 
@@ -238,6 +240,20 @@ def _percent_value(m: re.Match) -> float | None:
     return None
 
 
+_DATED_ITEM = re.compile(r"、(?=\s*20\d\d\s*年)")
+
+
+def _dated_item(s: str, lo: int, hi: int, k: int) -> tuple[int, int]:
+    """The item around position k of a clause listing dated items ("2025 年自有大楼 100% 建置
+    太阳能设备、2030 年国内全行 100% 使用再生能源"): each item has its own year and subject."""
+    for m in _DATED_ITEM.finditer(s, lo, hi):
+        if m.end() <= k:
+            lo = m.end()
+        else:
+            return lo, m.start()
+    return lo, hi
+
+
 def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
     found = []
     last_target = None
@@ -249,6 +265,7 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
         if v is None or v <= 0 or v > 100:
             continue
         lo, hi = clause_bounds(s, m.start(), m.end())
+        lo, hi = _dated_item(s, lo, hi, m.start())
         clause = s[lo:hi]
         rel = m.start() - lo
         # ---- emission reduction (interim target)

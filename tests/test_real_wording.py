@@ -113,3 +113,71 @@ def test_dated_items_of_one_clause_keep_their_own_subject():
 
 def test_a_product_made_carbon_neutral_is_not_the_companys_target():
     assert keys("2019 年起發行之全系列信用卡達成碳中和，至2022 年底共抵換 4,393 公噸二氧化碳發卡．", ref=2023) == set()
+
+
+# ---------------------------------------------------------------- target wording without "target"
+@pytest.mark.parametrize("text,key", [
+    ("By 2050, have net zero CO2 emissions from our own ocean operations.", ("net_zero", 2050, None)),
+    ("Our long-term strategy is clear: climate neutral by 2040.", ("carbon_neutral", 2040, None)),
+    ("By 2030, deliver 60% relative reduction in CO2 emissions compared to 2008 levels.",
+     ("interim_target", 2030, 60.0)),
+])
+def test_by_a_future_year_is_a_target(text, key):
+    assert keys(text, ref=2021) == {key}
+
+
+@pytest.mark.parametrize("text", [
+    # a thing made net zero, not the company
+    "Net zero vessels in operation By 2030, have commercially viable, net zero vessels operating in our fleet.",
+])
+def test_net_zero_things_are_not_targets(text):
+    assert keys(text, ref=2021) == set()
+
+
+def test_a_past_period_is_no_target_year():
+    text = ("62 % reduction of annual CO2 emissions from 2012 to 2019 (NfR P. 13) 100 % climate neutral by "
+            "2040 (NfR p. 12")
+    assert keys(text, ref=2021) == {("carbon_neutral", 2040, None)}
+
+
+# ---------------------------------------------------------------- ranges, KPI rows, confidence
+def test_kpi_row_under_a_reduction_title_reads_a_range_at_its_lower_bound():
+    # a chart's KPI boxes under its title, as the layout reader hands them ("title: row")
+    title = "Our 2030 plans drive further reductions vs. 2016"
+    facts = extract_facts([(6, f"{title}: GHG intensity 20-30% CORPORATE-WIDE")], ref_year=2025)
+    assert [(f.metric, f.year, f.value, f.value_high, f.base_year) for f in facts] == [
+        ("interim_target", 2030, 20.0, 30.0, 2016)]
+    assert facts[0].rule == "en.reduction"
+    # flaring is not a GHG metric
+    assert extract_facts([(6, f"{title}: Flaring intensity 60-70% CORPORATE-WIDE")], ref_year=2025) == []
+
+
+def test_an_estimate_is_kept_with_low_confidence():
+    text = ("We estimate that our five-pillar plan will lead to a 20% reduction in our Scope 3 emissions "
+            "intensity (inflation-adjusted) by 2030 from our baseline year of FY20, excluding fuel.")
+    facts = extract_facts([(9, text)], ref_year=2024)
+    assert [(f.metric, f.year, f.value) for f in facts] == [("interim_target", 2030, 20.0)]
+    assert facts[0].confidence < 0.7
+    firm = extract_facts([(6, "We have committed to an ambitious Scope 1 and Scope 2 emission reduction target: "
+                              "39% absolute reduction by 2030 compared to our 2020 base year.")], ref_year=2024)
+    assert [(f.value, f.confidence) for f in firm] == [(39.0, 1.0)]
+
+
+def test_a_site_scoped_target_has_lower_confidence():
+    text = ("Our Transition Plan aims to exclusively utilize 100% electricity sourced (scope 2 emissions) from "
+            "renewable energy in all EU sites by 2025. The objective extends to our US sites by 2030.")
+    facts = {f.year: f for f in extract_facts([(18, text)], ref_year=2024)}
+    assert set(facts) == {2025, 2030}
+    assert facts[2030].rule.endswith("+extends")
+    assert all(f.confidence < 1.0 for f in facts.values())
+
+
+def test_part_of_company_and_headline_share():
+    from common.schema import Fact
+    from extractors.facts import headline_shares
+    assert en._part_of_company("renewable energy in all EU sites by 2025") == "EU sites"
+    assert en._part_of_company("More than 900 employees have participated in Biogen’s “green") is None
+    whole = Fact("green_power_share", 2023, 58.4, rule="en.share")
+    part = Fact("green_power_share", 2023, 85.0, scope="Europe", rule="en.share_part", confidence=0.5)
+    assert headline_shares([whole, part]) == [whole]
+    assert headline_shares([part]) == [part]

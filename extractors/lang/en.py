@@ -109,7 +109,9 @@ NOT_TARGET_AFTER = {
         r"^[- ]?(?:\w+[- ]){0,2}(?:Banking Alliance|Asset Managers?|Asset Owners?|Insurance Alliance|"
         r"Alliance|Initiative|Standard|Tracker|transition plan|ready|pathways?|scenario|benchmark|"
         r"reference|considerations|ambitions|emissions scenario|economy|world|future|"
-        r"transition|aligned|alignment|commitments? of)", re.I),
+        r"transition|aligned|alignment|commitments? of|"
+        # a thing made net zero, not the company: "net zero vessels operating in our fleet"
+        r"(?:vessels?|ships?|fuels?|technolog\w+|buildings?|homes?|products?|solutions?|vehicles?|cars?)\b)", re.I),
     "carbon_neutral": re.compile(r"^[- ]?(?:products?|fuels?|certified|certification|offsets?|"
                                  r"shipping|delivery|LNG|gas|bonds?|packaging|offset)", re.I),
     "peak": re.compile(r"^(?!)"),
@@ -187,7 +189,8 @@ def year_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             if intro.startswith("since") or (intro in ("in", "of", "from") and ACHIEVED_WORDS.search(
                     s[max(0, lo - 50):hi + 10]) and y.year <= ref):
                 status = "achieved" if y.year <= ref else None
-            elif TARGET_WORDS.search(s[max(0, lo - 120):hi + 30]) and y.year >= ref - 1:
+            elif (TARGET_WORDS.search(s[max(0, lo - 120):hi + 30]) and y.year >= ref - 1) or (
+                    intro == "by" and y.year > ref):  # "By 2050, have net zero CO2 emissions…"
                 status = "target"
             if status is None:
                 continue
@@ -215,11 +218,30 @@ def _scope(ctx: str) -> str | None:
     return scope_of(ctx, SCOPES, PLACE)
 
 
+# a part of the company a share is told for ("in Europe", "across our China sites"), not its
+# headline value; the engine prefers a company-wide share
+PART = re.compile(
+    r"\b(?:in|across|at) (?:the |our |all )?((?:[A-Z][a-z]+|U\.S\.|US|UK|EU)(?: [A-Z][a-z]+)? "
+    r"(?:sites?|plants?|factories|facilities|offices|operations|region|markets?|business(?:es)?|division|segment))\b|"
+    r"\b(?:in|across) (?:the )?((?:[A-Z][a-z]+|U\.S\.|US|UK|EU)(?: [A-Z][a-z]+)?)\b(?! (?:Group|Company))(?!['’]s)")
+NOT_PART = re.compile(r"^(?:January|February|March|April|May|June|July|August|September|October|November|"
+                      r"December|Scope|Scopes|Our|The|This|Group|Company|Bank|FY|Q\d)\b")
+
+
+def _part_of_company(ctx: str) -> str | None:
+    """The region, site or business a share is told for, if ctx names one."""
+    for m in PART.finditer(ctx):
+        name = m.group(1) or m.group(2)
+        if not NOT_PART.match(name):
+            return name
+    return None
+
+
 EMISSIONS = re.compile(r"\bemissions?\b|\bscopes? \d|\bGHG\b|\bCO2e?\b|\bCO 2\b|\bcarbon\b|\bgreenhouse\b|"
                       r"\bfootprint\b|\bmethane\b", re.I)
 NOT_EMISSIONS = re.compile(r"\benergy (?:consumption|use|intensity|demand)\b|\bwater\b|\bwaste\b|"
                           r"\bplastics?\b|\bexposure\b|\blandfill|\bpackaging\b|\bfinancing\b|"
-                          r"\bfuel (?:use|consumption)\b|\bpaper\b|\bgender\b|\bwomen\b", re.I)
+                          r"\bfuel (?:use|consumption)\b|\bpaper\b|\bgender\b|\bwomen\b|\bflar(?:e|ed|ing)\b", re.I)
 RENEWABLE = re.compile(r"\brenewabl\w*|\bgreen (?:electricity|power|energy)\b|\bclean (?:electricity|power|energy)\b",
                     re.I)
 PAST_REDUCTION = re.compile(
@@ -243,6 +265,10 @@ def _target_year(s: str, years: list[Year], a: int, b: int, ref: int) -> Year | 
         elif y.end <= a and a - y.end <= 30 and re.match(
                 r"^\s*(?:[a-z-]+\s+){0,3}(?:reduction\s+)?(?:targets?|goals?|ambitions?)\b", post, re.I):
             d = a - y.end + 5
+        elif y.end <= a and a - y.end <= 120 and ":" in s[y.end:a] and re.match(
+                r"^\s*(?:[\w-]+\s+){0,4}(?:plans?|targets?|goals?|ambitions?|objectives?)\b", post, re.I) \
+                and not re.match(r"^\s*(?:net[- ]zero|(?:carbon|climate)[- ]neutral)", post, re.I):
+            d = a - y.end + 40  # a title's year: "Our 2030 plans …: GHG intensity 20-30%"
         elif y.end <= a and a - y.end <= 100 and re.search(
                 r"\b(?:by|in|for|until|before)\s+(?:the end of\s+)?(?:FY\s?)?$", pre, re.I) and \
                 re.match(r"^\s*[,:]", post):
@@ -284,6 +310,10 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
                or re.search(r"\b(?:reduction\s+)?(?:target|goal|ambition)s?\s*(?:of|:|is|was)\s*[-–−]?\s*$",
                             before, re.I)
                or re.search(r"\btarget\s*[-–−]\s*$", before, re.I)
+               # a KPI under a reduction title: "Our 2030 plans drive further reductions vs. 2016:
+               # GHG intensity 20-30%" (a layout row: title, label, value)
+               or re.search(r"\b(?:reduc\w*|cut\w*|decreas\w*)\b[^:%]{0,120}:\s*(?:[\w-]+\s+){0,3}"
+                            r"(?:intensity|emissions)\s*$", before, re.I)
                # "-30% CO2 emissions by 2025": a signed KPI
                or (re.search(r"(?:^|\s)[-–−]\s?$", s[max(0, a - 2):a])
                    and re.match(r"^\s*(?:in\s+|of\s+)?(?:absolute\s+)?(?:scopes?\s[\d,&+ and]+)?"
@@ -304,14 +334,16 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             if PAST_REDUCTION.search(s[max(0, a - 60):a]) or re.match(
                     r"^\s*(?:lower|decrease|reduction)\s+(?:than|compared|vs|versus|on|from)\b", after, re.I):
                 continue
+            past = re.match(r"^[^.%]{0,60}?\bfrom\s+20\d\d\s*(?:to|until|-|–)\s*(20\d\d)\b", after)
+            if past and int(past.group(1)) <= ref:
+                continue  # "62 % reduction of annual CO2 emissions from 2012 to 2019"
             y = _target_year(s, years, a, b, ref)
             if y is None:
                 continue
             lo, hi = min(y.pos, a), max(y.end, b)
             ctxt = s[max(0, lo - 120):hi + 60]
-            if not (TARGET_WORDS.search(ctxt) or re.search(r"\bby\s+(?:FY\s?)?20\d\d", s[b:b + 90], re.I)):
-                continue
-            if re.search(r"\bestimat\w*\b", s[max(0, lo - 60):hi], re.I):
+            if not (TARGET_WORDS.search(ctxt) or re.search(r"\bby\s+(?:FY\s?)?20\d\d", s[b:b + 90], re.I)
+                    or (y.year > ref and re.search(r"\bby\s+(?:FY\s?)?$", s[max(0, y.pos - 8):y.pos], re.I))):
                 continue
             base = base_year(s, years, a)
             found.append(RuleHit("interim_target", y.year, v, "target", base_year=base, scope=_scope(ctxt),
@@ -355,8 +387,10 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
                 continue  # a target without a year: not an achieved share either
             ys = [x for x in years if x.year <= ref and abs(x.pos - a) < 80]
             asof = min(ys, key=lambda x: abs(x.pos - a)).year if ys else None
-            found.append(RuleHit("green_power_share", asof, v, "achieved", scope=_scope(near),
-                                 evidence=sentence_evidence(s, a, b), rule="en.share"))
+            part = _part_of_company(s[max(0, a - 50):b + 50])
+            found.append(RuleHit("green_power_share", asof, v, "achieved", scope=part or _scope(near),
+                                 evidence=sentence_evidence(s, a, b), rule="en.share_part" if part else "en.share",
+                                 confidence=0.5 if part else 1.0))
     # "halve … emissions by 2030" (a worded 50% cut)
     for m in re.finditer(r"\b(?:halve|halving|(?:cut|reduce|reducing|cutting) (?:[\w-]+ ){0,5}(?:in|by) half)\b",
                          s, re.I):

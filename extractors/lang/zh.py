@@ -161,7 +161,7 @@ def year_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
                 status = "target"
             if y.since and status == "target" and y.year <= ref:
                 status = "achieved"
-            found.append(RuleHit(metric, y.year, None, status, scope=_scope(ctx),
+            found.append(RuleHit(metric, y.year, None, status, scope=_scope(ctx), rule=f"zh.{metric}_year",
                                  evidence=clause_evidence(s, min(lo, m.start()), max(hi, m.end()))))
     return found
 
@@ -211,7 +211,9 @@ def _scope(ctx: str) -> str | None:
     return scope_of(ctx, SCOPES, PLACE)
 
 
-PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]|百分之([零一二三四五六七八九十百]+)|百分百|(减半|一半)")
+# "20%-30%", "20-30%": a range, read at its lower bound (group lo), the upper kept
+PERCENT = re.compile(r"(?<![\d.])(?:(?P<lo>\d+(?:\.\d+)?)\s*[%％]?\s*[-–~～至到]\s*)?(\d+(?:\.\d+)?)\s*[%％]|"
+                     r"百分之([零一二三四五六七八九十百]+)|百分百|(减半|一半)")
 REDUCTION_VERBS = re.compile(r"减少|降低|下降|削减|减排|减低|降幅|减幅|降")
 EMISSIONS = re.compile(r"排放|碳减排|降碳|减碳|碳足迹|碳强度|温室气体|甲烷|碳排|二氧化碳|CO2|CO₂|碳效率")
 NOT_EMISSIONS = re.compile(r"能耗|耗量|能源消耗|用电|电耗|能效|水耗|污染物|废弃物|废物|塑料|包装|用水|"
@@ -227,17 +229,21 @@ NOT_OWN_RENEWABLE_SHARE = re.compile(r"解决方案|为客户|乃至|甚至|装�
                         r"销量|占全球|全国|国家|我国|城市|省|地区|客户|用户|项目的|支出|资本")
 
 
-def _percent_value(m: re.Match) -> float | None:
-    if m.group(1):
-        return float(m.group(1))
+def _percent_value(m: re.Match) -> tuple[float | None, float | None]:
+    """(value, upper bound of a range or None)."""
     if m.group(2):
-        v = zh_number(m.group(2))
-        return float(v) if v is not None else None
-    if m.group(0) == "百分百":
-        return 100.0
+        v = float(m.group(2))
+        if m.group("lo") and float(m.group("lo")) < v:
+            return float(m.group("lo")), v
+        return v, None
     if m.group(3):
-        return 50.0
-    return None
+        v = zh_number(m.group(3))
+        return (float(v) if v is not None else None), None
+    if m.group(0) == "百分百":
+        return 100.0, None
+    if m.group(4):
+        return 50.0, None
+    return None, None
 
 
 _DATED_ITEM = re.compile(r"、(?=\s*20\d\d\s*年)")
@@ -261,7 +267,7 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
     for m in PERCENT.finditer(s):
         scope_ctx = s[max(prev_end, m.start() - 70):m.end()]
         prev_end = m.end()
-        v = _percent_value(m)
+        v, high = _percent_value(m)
         if v is None or v <= 0 or v > 100:
             continue
         lo, hi = clause_bounds(s, m.start(), m.end())
@@ -293,6 +299,7 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
                         r"目标|承诺|计划|力争|争取|预计|到|至", s[max(0, y.pos - 10):hi])):
                     base = base_year(s, years, m.start())
                     found.append(RuleHit("interim_target", y.year, v, "target", base_year=base,
+                                         rule="zh.reduction", value_high=high,
                                          scope=_scope(scope_ctx), evidence=clause_evidence(
                                              s, min(y.pos, lo) if m.start() - y.pos < 90 else lo, hi)))
             continue
@@ -335,14 +342,15 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
         if is_target:
             last_target = y
             found.append(RuleHit("renewable_electricity_target", y.year if y else None, v, "target",
+                                 rule="zh.renewable_target", value_high=high,
                                  scope=_scope(clause), evidence=clause_evidence(s, m.start(), m.end())))
         else:
-            found.append(RuleHit("green_power_share", y.year if y else None, v, "achieved",
+            found.append(RuleHit("green_power_share", y.year if y else None, v, "achieved", rule="zh.share",
                                  scope=_scope(clause), evidence=clause_evidence(s, m.start(), m.end())))
     # "全面使用可再生电力" = 100% renewable power, achieved
     for m in ALL_GREEN_POWER.finditer(s):
         y = pick_year(years, m.start(), s)
-        found.append(RuleHit("green_power_share", y.year if y else None, 100.0, "achieved",
+        found.append(RuleHit("green_power_share", y.year if y else None, 100.0, "achieved", rule="zh.all_green",
                              evidence=clause_evidence(s, m.start(), m.end())))
     return found
 
@@ -355,9 +363,11 @@ def flags(s: str) -> list[RuleHit]:
     found = []
     m = RE100_MEMBER.search(s)
     if m:
-        found.append(RuleHit("re100", None, True, "target", evidence=clause_evidence(s, m.start(), m.end())))
+        found.append(RuleHit("re100", None, True, "target", evidence=clause_evidence(s, m.start(), m.end()),
+                             rule="zh.re100"))
     m = SBTI.search(s)
     if m and not WITHDRAWN.search(s) and not re.search(r"供应商", s[max(0, m.start() - 30):m.start()]):
         if not re.search(r"^以科学为基础的[\u4e00-\u9fff]{1,3}领域", s[m.start():m.start() + 14]):
-            found.append(RuleHit("sbti", None, None, "target", evidence=clause_evidence(s, m.start(), m.end())))
+            found.append(RuleHit("sbti", None, None, "target", evidence=clause_evidence(s, m.start(), m.end()),
+                                 rule="zh.sbti"))
     return found

@@ -87,3 +87,10 @@ def test_each_shard_left_its_outputs_in_the_runs_work_folder(nights):
     assert facts == q(nights, "SELECT count(*) FROM facts WHERE run_id = 'night-1'")[0][0]
     validation = json.loads((run / "validation.json").read_text())
     assert validation["quarantined"] == [] and "valid" not in validation  # facts are kept once, in extractions
+
+
+def test_the_reports_aggregate_tables_count_only_the_reports_cases(nights):
+    by_sector = q(nights, "SELECT sum(companies) FROM v_report_tables WHERE report_table = 'companies_by_sector'")
+    assert by_sector == [(100,)]
+    assert q(nights, "SELECT companies FROM v_report_tables WHERE report_table = 'green_power_by_sector' "
+                     "AND sector = 'all'") == [(100,)]

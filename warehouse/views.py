@@ -75,7 +75,7 @@ VIEWS = {
         FROM m CROSS JOIN n LEFT JOIN target_history h ON h.metric = m.metric AND h.is_current
         GROUP BY m.metric, m.ord, n.companies ORDER BY m.ord
     """,
-    # the report's aggregate tables, recomputed from the warehouse (long format)
+    # the report's aggregate tables, recomputed from the warehouse (long format), over the report's cases
     "v_report_tables": """
         WITH flags AS (
             SELECT c.case_no, c.sector, c.industry,
@@ -84,7 +84,7 @@ VIEWS = {
                    EXISTS (SELECT 1 FROM target_history h WHERE h.case_no = c.case_no AND h.is_current
                            AND h.metric IN (""" + _in(s.name for s in METRIC_TABLE if s.kind == "share") + """)
                            AND coalesce(h.number, 0) > 0) AS uses_green_power
-            FROM companies c),
+            FROM companies c WHERE c.report_pages IS NOT NULL),  -- the report's cases, not the sources' own companies
         total AS (SELECT count(*) AS n FROM flags)
         SELECT 'companies_by_sector' AS report_table, sector, NULL::VARCHAR AS industry, count(*) AS companies,
                NULL::BIGINT AS with_metric, round(100.0 * count(*) / any_value(total.n), 1) AS pct

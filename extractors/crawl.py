@@ -35,7 +35,8 @@ class CrawlConfig:
     user_agent: str = field(default_factory=_default_user_agent)
     connect_timeout: float = 5
     read_timeout: float = 15
-    total_timeout: float = 60  # one URL, redirects and retries included
+    total_timeout: float = 60  # one URL, redirects and retries included (the per-document deadline)
+    company_budget: float | None = None  # seconds for the whole crawl of one source (None: unbounded)
     max_bytes: int = 100 * 2**20
     max_redirects: int = 5
     max_retries: int = 3
@@ -150,6 +151,9 @@ class _Crawl:
                 self._push_page(seed, 0, 100.0)
         fetched_docs = 0
         while True:
+            if self.fetcher.budget_left() <= 0:
+                self._budget_spent(landing)
+                break
             if self.pages and self.pages_fetched < self.cfg.max_pages:
                 depth, _, _, url = heapq.heappop(self.pages)
                 self._page(url, depth, is_landing=(url == landing and self.pages_fetched == 0))
@@ -168,6 +172,17 @@ class _Crawl:
             self.log(landing, None, f"max_pages ({self.cfg.max_pages}) reached: {len(self.pages)} pages not visited")
         if not self.docs:
             self.log(landing, None, f"no report links found ({self.pages_fetched} pages visited)")
+
+    def _budget_spent(self, landing: str) -> None:
+        """The company's crawl budget ran out (or a stop was requested): what arrived is kept,
+        the rest is logged as not fetched."""
+        from common import interrupt
+
+        docs = sum(1 for u in self.docs if u not in self.done)
+        why = interrupt.reason() if interrupt.requested() else \
+            f"company crawl budget ({self.cfg.company_budget:g}s) spent"
+        self.log(landing, None, f"{why}: {docs} report links and {len(self.pages)} pages not fetched")
+        self.pages = []
 
     def _page(self, url: str, depth: int, is_landing: bool) -> None:
         self.done.add(url)

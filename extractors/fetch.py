@@ -30,6 +30,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import requests
 import urllib3
 
+from common import interrupt
+
 try:  # RFC 9309 matching (wildcards, longest match); the stdlib parser is the fallback
     from protego import Protego
 except ImportError:  # pragma: no cover
@@ -137,14 +139,28 @@ class _Fail(Exception):
 
 
 class _Deadline:
-    def __init__(self, seconds: float) -> None:
+    """One document's total deadline (all reads, retries and redirects), never past the end of
+    its company's crawl budget (`hard_end`); a stop request (SIGTERM) ends it at once."""
+
+    def __init__(self, seconds: float, hard_end: float = float("inf")) -> None:
         self.end = time.monotonic() + seconds
+        self.hard_end = hard_end
 
     def remaining(self) -> float:
-        return self.end - time.monotonic()
+        if interrupt.requested():
+            return 0.0
+        return min(self.end, self.hard_end) - time.monotonic()
 
     def extend(self, seconds: float) -> None:
         self.end += seconds
+
+    def reason(self, config, size: int | None = None) -> str:
+        after = "" if size is None else f" after {size} bytes"
+        if interrupt.requested():
+            return f"{interrupt.reason()}{after}"
+        if self.hard_end <= self.end:
+            return f"company crawl budget ({config.company_budget:g}s) spent{after}"
+        return f"total timeout ({config.total_timeout:g}s) exceeded{after}"
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -183,10 +199,16 @@ class Fetcher:
             {"User-Agent": config.user_agent, "Accept-Encoding": "identity", "Accept": "*/*"}
         )
         self._dns: dict[str, str | None] = {}
+        budget = getattr(config, "company_budget", None)
+        self.budget_end = time.monotonic() + budget if budget else float("inf")
         self._robots: dict[str, tuple] = {}  # origin -> (parser|None, disallow_reason|None, crawl_delay)
 
     def close(self) -> None:
         self.session.close()
+
+    def budget_left(self) -> float:
+        """Seconds left of this crawl's company budget (0 once a stop was requested)."""
+        return 0.0 if interrupt.requested() else self.budget_end - time.monotonic()
 
     def log(self, url: str, status: int | None, reason: str, kind: str) -> None:
         self.log_rows.append({"url": url, "status": status, "reason": reason, "at": now_iso(), "kind": kind})
@@ -303,7 +325,7 @@ class Fetcher:
         `conditional` = {"etag", "last_modified"} of a previous fetch."""
         cfg = self.config
         max_bytes = cfg.max_bytes if max_bytes is None else max_bytes
-        deadline = _Deadline(cfg.total_timeout)
+        deadline = _Deadline(cfg.total_timeout, self.budget_end)
         hops = [url]
         current = url
         attempt = 0
@@ -327,8 +349,12 @@ class Fetcher:
                 return res
             gate = _gate(urlsplit(current).netloc, getattr(cfg, "per_host_concurrency", 2))
             delay = self._host_delay(current, robots)
-            waited = self._enter(gate, delay)
-            deadline.extend(waited)  # queueing for the host is not this request's time
+            waited = self._enter(gate, delay, deadline)
+            if waited is None:
+                res.error = deadline.reason(cfg) + " waiting for the host"
+                self.log(current, None, res.error, kind)
+                return res
+            deadline.extend(waited)  # queueing for the host is not this request's time (the budget still counts)
             try:
                 retry_wait = self._attempt(res, current, headers, deadline, max_bytes, truncate, kind, attempt, hops)
             finally:
@@ -346,12 +372,19 @@ class Fetcher:
             attempt += 1
 
     @staticmethod
-    def _enter(gate: _Gate, delay: float) -> float:
+    def _enter(gate: _Gate, delay: float, deadline: _Deadline) -> float | None:
+        """Wait for the host's slot and delay; None (slot not taken) when the company's budget
+        would run out first."""
         t0 = time.monotonic()
-        gate.sem.acquire()
+        limit = deadline.hard_end - t0
+        if not gate.sem.acquire(timeout=max(0.0, limit) if limit != float("inf") else None):
+            return None
         with gate.lock:
             now = time.monotonic()
             start = max(now, gate.last_start + delay, gate.blocked_until)
+            if start >= deadline.hard_end or interrupt.requested():
+                gate.sem.release()
+                return None
             gate.last_start = start
         if start > now:
             time.sleep(start - now)
@@ -363,7 +396,7 @@ class Fetcher:
         cfg = self.config
         remaining = deadline.remaining()
         if remaining <= 0:
-            res.error = f"total timeout ({cfg.total_timeout:g}s) exceeded"
+            res.error = deadline.reason(cfg)
             self.log(url, None, res.error, kind)
             return None
         timeout = (min(cfg.connect_timeout, remaining), min(cfg.read_timeout, remaining))
@@ -458,7 +491,7 @@ class Fetcher:
             while True:
                 remaining = deadline.remaining()
                 if remaining <= 0:
-                    raise _Fail(f"total timeout ({cfg.total_timeout:g}s) exceeded after {size} bytes")
+                    raise _Fail(deadline.reason(cfg, size))
                 if sock is not None:
                     try:
                         sock.settimeout(min(cfg.read_timeout, remaining))
@@ -468,7 +501,7 @@ class Fetcher:
                     chunk = resp.raw.read1(CHUNK, decode_content=True)
                 except (urllib3.exceptions.ReadTimeoutError, socket.timeout, TimeoutError):
                     if deadline.remaining() <= 0:
-                        raise _Fail(f"total timeout ({cfg.total_timeout:g}s) exceeded after {size} bytes") from None
+                        raise _Fail(deadline.reason(cfg, size)) from None
                     raise _Fail(f"read timeout: body stalled after {size} bytes") from None
                 except urllib3.exceptions.ProtocolError as exc:
                     if "IncompleteRead" in str(exc) and length is not None:

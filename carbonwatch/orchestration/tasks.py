@@ -80,7 +80,9 @@ def fetch(ctx: dict, item: dict) -> dict:
     if item.get("unknown_case"):
         return {"case_no": source["case_no"], "landing_url": source["landing_url"], "documents": [], "log": [],
                 "error": f"case_no {source['case_no']} is not one of the report's 100 cases"}
-    config = CrawlConfig(per_host_delay=ctx.get("per_host_delay", 0.0))
+    budget = settings.crawl_budget(ctx.get("document_deadline"), ctx.get("company_budget"))
+    config = CrawlConfig(per_host_delay=ctx.get("per_host_delay", 0.0), total_timeout=budget["document_deadline"],
+                         company_budget=budget["company_budget"])
     try:
         return crawl_source(source, Path(ctx["raw_dir"]), item.get("known") or {}, config)
     except Exception as exc:  # a crawler bug must fail this company, not the run

@@ -13,6 +13,7 @@ import threading
 
 _stop = threading.Event()
 _why: list[str] = []
+_handler = None  # ours, once install() ran: rearm() puts it back
 
 
 class RunStopped(Exception):
@@ -44,6 +45,16 @@ def reset() -> None:
     _why.clear()
 
 
+def rearm() -> None:
+    """Put our handlers back (Airflow's task runner sets its own SIGTERM handler for every task
+    it runs in this process, and never restores the previous one). Main thread only."""
+    if _handler is None or threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        if signal.getsignal(sig) is not _handler:
+            signal.signal(sig, _handler)
+
+
 def install() -> dict:
     """SIGTERM and SIGINT request a stop instead of killing the process mid-step; a second
     signal of either kind falls back to the previous handler (a second Ctrl-C interrupts).
@@ -59,11 +70,15 @@ def install() -> dict:
             return
         request_stop(f"stopped by {name}")
 
+    global _handler
+    _handler = handler
     for sig in (signal.SIGTERM, signal.SIGINT):
         previous[sig] = signal.signal(sig, handler)
     return previous
 
 
 def restore(previous: dict) -> None:
+    global _handler
+    _handler = None
     for sig, old in previous.items():
         signal.signal(sig, old if old is not None else signal.SIG_DFL)

@@ -87,7 +87,9 @@ class Settings:
     company_budget: float = 600.0
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The run's ctx, which Airflow stores (XCom, rendered fields) and logs: no secret in it.
+        The webhook URL (tokens hide in its path and query) is resolved again where it is used."""
+        return asdict(self) | {"alert_webhook": None}
 
     @classmethod
     def load(cls, conf: dict | None = None, *, airflow: bool = False) -> "Settings":

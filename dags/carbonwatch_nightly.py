@@ -124,7 +124,8 @@ def carbonwatch_nightly():
     def alert(ctx: dict, counts: dict) -> dict:
         from carbonwatch.orchestration import tasks
 
-        result = tasks.alert(ctx, counts)
+        conf = dict(get_current_context()["dag_run"].conf or {})
+        result = tasks.alert(ctx, counts, webhook_url=conf.get("alert_webhook"))
         outlet_events = get_current_context().get("outlet_events")
         if outlet_events is not None:  # tell carbonwatch_reporting which warehouse changed
             outlet_events[WAREHOUSE_ASSET].extra = {

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from common import settings
 
 from .discover import Candidate, Link, candidate, classify, page_links, report_year
-from .fetch import Fetched, Fetcher, host_allowed, now_iso, strip_fragment
+from .fetch import Fetched, Fetcher, host_allowed, now_iso, strip_credentials, strip_fragment
 from .sources import normalise_host, normalise_source
 
 
@@ -124,6 +124,9 @@ class _Crawl:
             self.docs[link.url] = new
 
     def _consider(self, link: Link, depth: int, page: str) -> None:
+        if "@" in urlsplit(link.url).netloc:  # never followed, never stored with its secret
+            self.log(link.url, None, "refused: link carries credentials (user:password@), not followed")
+            return
         kind, score = classify(link)
         if kind == "document":
             self._add_doc(link, score, depth, page)
@@ -225,7 +228,8 @@ class _Crawl:
             conditional = {"etag": prev.get("etag"), "last_modified": prev.get("last_modified")}
         res = self.fetcher.fetch(url, kind="document", conditional=conditional)
         row = {
-            "url": url, "final_url": res.final_url, "status": "failed", "http_status": res.http_status,
+            "url": url, "final_url": strip_credentials(res.final_url), "status": "failed",
+            "http_status": res.http_status,
             "sha256": None, "path": None, "bytes": None,
             "etag": res.headers.get("etag"), "last_modified": res.headers.get("last-modified"),
             "content_type": res.content_type, "title": cand.title, "report_year": cand.report_year,

@@ -32,6 +32,8 @@ import urllib3
 
 from common import interrupt
 
+from .limits import Deadline, enter_gate, gate, reset_gates
+
 try:  # RFC 9309 matching (wildcards, longest match); the stdlib parser is the fallback
     from protego import Protego
 except ImportError:  # pragma: no cover
@@ -53,22 +55,20 @@ def strip_fragment(url: str) -> str:
     return urlunsplit((p.scheme, p.netloc, p.path or "/", p.query, ""))
 
 
+def strip_credentials(url: str) -> str:
+    """`url` without a user:password@ part (for logs and storage)."""
+    try:
+        p = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in p.netloc:
+        return url
+    return urlunsplit((p.scheme, p.netloc.rsplit("@", 1)[1], p.path, p.query, p.fragment))
+
+
 def host_allowed(host: str, allowed: list[str]) -> bool:
     host = (host or "").lower().rstrip(".")
     return any(host == d or host.endswith("." + d) for d in allowed)
-
-
-# --------------------------------------------------------------------------- per-host gates
-class _Gate:
-    def __init__(self, concurrency: int) -> None:
-        self.sem = threading.BoundedSemaphore(max(1, concurrency))
-        self.lock = threading.Lock()
-        self.last_start = -1e9  # monotonic time the last request to the host started
-        self.blocked_until = 0.0  # Retry-After: no request to the host before this
-
-
-_gates: dict[tuple[str, int], _Gate] = {}
-_gates_lock = threading.Lock()
 
 
 # robots.txt outcomes shared by the crawls in this process (RFC 9309 allows caching up to 24 h);
@@ -78,19 +78,10 @@ _robots_cache: dict[tuple[str, str], tuple[float, tuple]] = {}
 _robots_lock = threading.Lock()
 
 
-def _gate(netloc: str, concurrency: int) -> _Gate:
-    with _gates_lock:
-        g = _gates.get((netloc, concurrency))
-        if g is None:
-            g = _gates[(netloc, concurrency)] = _Gate(concurrency)
-        return g
-
-
 def reset_shared_state() -> None:
     """Forget the per-host gates and cached robots.txt answers of this process (for tests, whose
     servers may reuse a port of an earlier one)."""
-    with _gates_lock:
-        _gates.clear()
+    reset_gates()
     with _robots_lock:
         _robots_cache.clear()
 
@@ -136,31 +127,6 @@ class Fetched:
 
 class _Fail(Exception):
     pass
-
-
-class _Deadline:
-    """One document's total deadline (all reads, retries and redirects), never past the end of
-    its company's crawl budget (`hard_end`); a stop request (SIGTERM) ends it at once."""
-
-    def __init__(self, seconds: float, hard_end: float = float("inf")) -> None:
-        self.end = time.monotonic() + seconds
-        self.hard_end = hard_end
-
-    def remaining(self) -> float:
-        if interrupt.requested():
-            return 0.0
-        return min(self.end, self.hard_end) - time.monotonic()
-
-    def extend(self, seconds: float) -> None:
-        self.end += seconds
-
-    def reason(self, config, size: int | None = None) -> str:
-        after = "" if size is None else f" after {size} bytes"
-        if interrupt.requested():
-            return f"{interrupt.reason()}{after}"
-        if self.hard_end <= self.end:
-            return f"company crawl budget ({config.company_budget:g}s) spent{after}"
-        return f"total timeout ({config.total_timeout:g}s) exceeded{after}"
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -211,7 +177,8 @@ class Fetcher:
         return 0.0 if interrupt.requested() else self.budget_end - time.monotonic()
 
     def log(self, url: str, status: int | None, reason: str, kind: str) -> None:
-        self.log_rows.append({"url": url, "status": status, "reason": reason, "at": now_iso(), "kind": kind})
+        self.log_rows.append({"url": strip_credentials(url), "status": status, "reason": reason, "at": now_iso(),
+                              "kind": kind})
 
     # ----------------------------------------------------------------- policy
     def refusal(self, url: str) -> str | None:
@@ -223,6 +190,8 @@ class Fetcher:
             return f"refused: malformed URL ({exc})"
         if p.scheme not in ("http", "https"):
             return f"refused: scheme {p.scheme or '(none)'!r} is not http(s)"
+        if "@" in p.netloc:  # requests would send them as Basic auth, to robots.txt too
+            return "refused: URL carries credentials (user:password@), never sent"
         host = (p.hostname or "").lower().rstrip(".")
         if not host:
             return "refused: URL has no host"
@@ -325,7 +294,7 @@ class Fetcher:
         `conditional` = {"etag", "last_modified"} of a previous fetch."""
         cfg = self.config
         max_bytes = cfg.max_bytes if max_bytes is None else max_bytes
-        deadline = _Deadline(cfg.total_timeout, self.budget_end)
+        deadline = Deadline(cfg.total_timeout, self.budget_end)
         hops = [url]
         current = url
         attempt = 0
@@ -347,9 +316,9 @@ class Fetcher:
                     res.error = f"redirect to {current}: {why}"
                 self.log(current, None, why, kind)
                 return res
-            gate = _gate(urlsplit(current).netloc, getattr(cfg, "per_host_concurrency", 2))
+            host_gate = gate(urlsplit(current).netloc, getattr(cfg, "per_host_concurrency", 2))
             delay = self._host_delay(current, robots)
-            waited = self._enter(gate, delay, deadline)
+            waited = enter_gate(host_gate, delay, deadline)
             if waited is None:
                 res.error = deadline.reason(cfg) + " waiting for the host"
                 self.log(current, None, res.error, kind)
@@ -358,7 +327,7 @@ class Fetcher:
             try:
                 retry_wait = self._attempt(res, current, headers, deadline, max_bytes, truncate, kind, attempt, hops)
             finally:
-                gate.sem.release()
+                host_gate.sem.release()
             if retry_wait is None:
                 return res
             if isinstance(retry_wait, str):  # next redirect hop
@@ -366,29 +335,10 @@ class Fetcher:
                 continue
             wait, retry_after = retry_wait
             if retry_after:
-                with gate.lock:  # the whole host backs off, not just this request
-                    gate.blocked_until = max(gate.blocked_until, time.monotonic() + wait)
+                with host_gate.lock:  # the whole host backs off, not just this request
+                    host_gate.blocked_until = max(host_gate.blocked_until, time.monotonic() + wait)
             time.sleep(wait)
             attempt += 1
-
-    @staticmethod
-    def _enter(gate: _Gate, delay: float, deadline: _Deadline) -> float | None:
-        """Wait for the host's slot and delay; None (slot not taken) when the company's budget
-        would run out first."""
-        t0 = time.monotonic()
-        limit = deadline.hard_end - t0
-        if not gate.sem.acquire(timeout=max(0.0, limit) if limit != float("inf") else None):
-            return None
-        with gate.lock:
-            now = time.monotonic()
-            start = max(now, gate.last_start + delay, gate.blocked_until)
-            if start >= deadline.hard_end or interrupt.requested():
-                gate.sem.release()
-                return None
-            gate.last_start = start
-        if start > now:
-            time.sleep(start - now)
-        return time.monotonic() - t0
 
     def _attempt(self, res, url, headers, deadline, max_bytes, truncate, kind, attempt, hops):
         """One request. Returns None when `res` is final, a URL string for a redirect hop,
@@ -466,7 +416,7 @@ class Fetcher:
             self.log(url, status, f"OK {res.size} bytes ({res.content_type or 'no content-type'})", kind)
             return None
 
-    def _read_body(self, res: Fetched, resp, deadline: _Deadline, max_bytes: int, truncate: bool) -> None:
+    def _read_body(self, res: Fetched, resp, deadline: Deadline, max_bytes: int, truncate: bool) -> None:
         cfg = self.config
         length = resp.headers.get("Content-Length")
         try:

@@ -10,9 +10,23 @@ import logging
 import traceback
 from pathlib import Path
 
-from common import settings
+from common import interrupt, settings
 
 log = logging.getLogger("carbonwatch")
+
+
+def stop_point(step: str) -> None:
+    """Where a stop request (SIGTERM / SIGINT) ends a run: before a step starts. Under Airflow
+    the step fails without retries (AirflowFailException): a stop is not a fault to retry."""
+    interrupt.rearm()  # Airflow's task runner replaced our SIGTERM handler for this task
+    try:
+        interrupt.check(step)
+    except interrupt.RunStopped as exc:
+        try:
+            from airflow.sdk.exceptions import AirflowFailException
+        except ImportError:  # pragma: no cover - in-process without Airflow
+            raise exc from None
+        raise AirflowFailException(str(exc)) from None
 
 
 def gx_root(ctx: dict) -> str:
@@ -22,11 +36,14 @@ def gx_root(ctx: dict) -> str:
 
 def prepare(conf: dict | None, run_id: str) -> dict:
     """Resolve settings, bootstrap a new warehouse from the 100-case report, open the run."""
+    stop_point("prepare")
+    from extractors.sources import read_sources
     from warehouse.db import connect
     from warehouse.load import is_bootstrapped, start_run
 
     ctx = settings.resolve(conf) | {"run_id": run_id}
-    con = connect(ctx["warehouse"])
+    read_sources(ctx["sources"], settings.max_sources())  # a bad sources file fails before anything is written
+    con = connect(ctx["warehouse"])  # refuses someone else's DuckDB file before writing to it
     try:
         if not is_bootstrapped(con):
             bootstrap_warehouse(con, ctx["report"], gx_root=gx_root(ctx), run_name=f"bootstrap-{run_id}")
@@ -55,10 +72,11 @@ def bootstrap_warehouse(con, report: str, gx_root: str | None = None, run_name: 
 
 def discover(ctx: dict) -> list[dict]:
     """The companies to crawl, each with what earlier runs know of its documents."""
+    stop_point("discover")
     from extractors.sources import read_sources
     from warehouse.db import connect, rows
 
-    sources = read_sources(ctx["sources"])
+    sources = read_sources(ctx["sources"], settings.max_sources())
     con = connect(ctx["warehouse"], read_only=True)  # prepare created it; discover only reads
     try:
         known_cases = {r[0] for r in con.execute("SELECT case_no FROM companies").fetchall()}
@@ -73,6 +91,7 @@ def discover(ctx: dict) -> list[dict]:
 
 def fetch(ctx: dict, item: dict) -> dict:
     """Crawl one company's site. Never raises for the site's faults: they are recorded."""
+    stop_point("fetch")
     from extractors.crawl import CrawlConfig, crawl_source
     from warehouse.load import utcnow
 
@@ -95,6 +114,7 @@ def fetch(ctx: dict, item: dict) -> dict:
 
 def extract(ctx: dict, crawl: dict) -> list[dict]:
     """Extract facts from this company's new documents. One broken PDF fails that document only."""
+    stop_point("extract")
     from extractors.document import DocumentError, extract_document
     from transforms.evidence import mark_evidence_on_page
 
@@ -120,6 +140,7 @@ def extract(ctx: dict, crawl: dict) -> list[dict]:
 
 def validate(ctx: dict, extractions: list[list[dict]]) -> dict:
     """Great Expectations on every new fact; failing facts are quarantined with the failed expectation."""
+    stop_point("validate")
     from expectations.validate import validate_facts
 
     items = [{"document_id": e["document_id"], "case_no": e["case_no"], "fact": f}
@@ -130,6 +151,7 @@ def validate(ctx: dict, extractions: list[list[dict]]) -> dict:
 
 
 def load(ctx: dict, crawls: list[dict], extractions: list[list[dict]], validated: dict) -> dict:
+    stop_point("load")
     from warehouse.db import connect
     from warehouse.load import load_batch
 
@@ -141,6 +163,7 @@ def load(ctx: dict, crawls: list[dict], extractions: list[list[dict]], validated
 
 
 def detect_changes(ctx: dict, counts: dict) -> dict:
+    stop_point("detect_changes")
     from warehouse.db import connect
     from warehouse.load import update_history
 
@@ -151,17 +174,20 @@ def detect_changes(ctx: dict, counts: dict) -> dict:
         con.close()
 
 
-def alert(ctx: dict, counts: dict) -> dict:
+def alert(ctx: dict, counts: dict, webhook_url: str | None = None) -> dict:
     """Deliver every undelivered alert (Airflow notifier: outbox, webhook, SMTP), close the run,
     then publish the read-only snapshot analysts open (atomically: they never see a half-loaded
-    state, and their connections never block the next load)."""
+    state, and their connections never block the next load). `webhook_url`: the run's conf or
+    Variable (never in ctx, which Airflow stores); the Connection or environment otherwise.
+    A snapshot that cannot be published leaves the run recorded as failed, with the reason."""
+    stop_point("alert")
     from carbonwatch.alerting.notifiers import CarbonwatchAlertNotifier
     from warehouse.db import connect
     from warehouse.load import finish_run
     from warehouse.snapshot import publish_snapshot
 
     notifier = CarbonwatchAlertNotifier(warehouse=ctx["warehouse"], outbox=ctx.get("outbox"),
-                                        webhook_url=ctx.get("alert_webhook"))
+                                        webhook_url=webhook_url or settings.airflow_values().get("alert_webhook"))
     notifier({"run_id": ctx["run_id"], "params": {}})
     delivery = notifier.result or {}
     con = connect(ctx["warehouse"])
@@ -170,6 +196,17 @@ def alert(ctx: dict, counts: dict) -> dict:
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    publish_snapshot(ctx["warehouse"])
+    try:
+        publish_snapshot(ctx["warehouse"])
+    except Exception as exc:
+        from warehouse.guard import end_run
+
+        con = connect(ctx["warehouse"])
+        try:
+            end_run(con, ctx["run_id"], "failed", f"snapshot not published: {type(exc).__name__}: {exc}",
+                    only_if_running=False)
+        finally:
+            con.close()
+        raise
     return counts | {"delivered": sum(delivery.get("delivered", {}).values()),
                      "delivery_failed": sorted(delivery.get("failed", {}))}

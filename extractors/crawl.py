@@ -286,7 +286,7 @@ def crawl_source(source: dict, raw_dir: Path, known: dict[str, dict] | None = No
     raw_dir = Path(raw_dir)
     result: dict = {
         "case_no": source.get("case_no") if isinstance(source, dict) else None,
-        "landing_url": source.get("landing_url") if isinstance(source, dict) else None,
+        "landing_url": strip_credentials(str(source.get("landing_url") or "")) or None if isinstance(source, dict) else None,
         "documents": [], "log": [], "error": None, "counts": {},
     }
     try:

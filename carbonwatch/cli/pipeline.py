@@ -20,7 +20,15 @@ def cases(pdf: str) -> None:
     """
     from extractors.cases import case_record, segment_cases
 
-    for case in segment_cases(pdf):
+    try:
+        found = segment_cases(pdf)
+    except Exception as exc:  # pypdfium2 / pdfplumber on a file that is not a readable PDF
+        raise click.ClickException(f"{pdf}: not a readable PDF ({type(exc).__name__}: "
+                                   f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})") from None
+    if not found:
+        raise click.ClickException(f"{pdf}: no company cases found (expected the 100-case report, whose "
+                                   "cases each start with a 公司简介 section)")
+    for case in found:
         _emit(case_record(case))
 
 

@@ -313,7 +313,7 @@ class Fetcher:
             if why is not None:
                 res.error, res.refused = why, why.startswith(("refused", "disallowed", "robots.txt"))
                 if current != url:
-                    res.error = f"redirect to {current}: {why}"
+                    res.error = f"redirect to {strip_credentials(current)}: {why}"
                 self.log(current, None, why, kind)
                 return res
             host_gate = gate(urlsplit(current).netloc, getattr(cfg, "per_host_concurrency", 2))
@@ -371,7 +371,7 @@ class Fetcher:
             res.headers = {k.lower(): v for k, v in resp.headers.items()}
             if status in REDIRECTS and resp.headers.get("Location"):
                 nxt = strip_fragment(urljoin(url, resp.headers["Location"]))
-                self.log(url, status, f"redirect to {nxt}", kind)
+                self.log(url, status, f"redirect to {strip_credentials(nxt)}", kind)
                 if nxt in hops:
                     res.error = "redirect loop: " + " -> ".join(hops[hops.index(nxt):] + [nxt])
                 elif len(hops) > cfg.max_redirects:

@@ -87,3 +87,8 @@ def end_run(con, run_id: str, status: str, error: str | None, *, only_if_running
     n = con.execute(sql + " RETURNING run_id", [status, error, datetime.now(timezone.utc).replace(tzinfo=None),
                                                   run_id]).fetchall()
     return bool(n)
+
+
+def note_run(con, run_id: str, text: str) -> None:
+    """Say something about a run that completed (e.g. which companies did not arrive)."""
+    con.execute("UPDATE runs SET error = ? WHERE run_id = ?", [text, run_id])

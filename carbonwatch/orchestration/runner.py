@@ -121,5 +121,5 @@ def run_once(conf: dict, log_file: Path | None = None, logical_date=None, on_run
         if on_run_id:
             on_run_id(run_id)
         dag = load_dag()
-        dag_run = dag.test(run_conf=conf, logical_date=logical_date)
+        dag_run = dag.test(run_conf=conf, logical_date=logical_date, run_after=logical_date)
     return str(getattr(dag_run, "state", "failed")), getattr(dag_run, "run_id", run_id)

@@ -155,11 +155,18 @@ def load(ctx: dict, crawls: list[dict], extractions: list[list[dict]], validated
     from warehouse.db import connect
     from warehouse.load import load_batch
 
+    from extractors.sources import read_sources
+
+    crawls = list(crawls)
+    # a company whose fetch task failed has no crawl here: the others are loaded, the run says so
+    arrived = {c.get("case_no") for c in crawls}
+    missing = sorted({s["case_no"] for s in read_sources(ctx["sources"], settings.max_sources())} - arrived)
     con = connect(ctx["warehouse"])
     try:
-        return load_batch(con, ctx["run_id"], list(crawls), [e for batch in extractions for e in batch], validated)
+        counts = load_batch(con, ctx["run_id"], crawls, [e for batch in extractions for e in batch], validated)
     finally:
         con.close()
+    return counts | ({"companies_missing": missing} if missing else {})
 
 
 def detect_changes(ctx: dict, counts: dict) -> dict:
@@ -193,6 +200,12 @@ def alert(ctx: dict, counts: dict, webhook_url: str | None = None) -> dict:
     con = connect(ctx["warehouse"])
     try:
         finish_run(con, ctx["run_id"], counts | {"alerts": counts.get("alerts", 0)})
+        if counts.get("companies_missing"):
+            from warehouse.guard import note_run
+
+            note_run(con, ctx["run_id"], "no crawl arrived for case(s) "
+                     + ", ".join(map(str, counts["companies_missing"])) + " (their fetch or extract task failed); "
+                     "the other companies were loaded")
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -29,24 +29,19 @@ def stop_point(step: str) -> None:
         raise AirflowFailException(str(exc)) from None
 
 
-def gx_root(ctx: dict) -> str:
-    """Great Expectations' file context of this warehouse (common.settings: gx_root)."""
-    return ctx.get("gx_root") or settings.Settings.load({"warehouse": ctx["warehouse"]}).gx_root
-
-
 def prepare(conf: dict | None, run_id: str) -> dict:
     """Resolve settings, bootstrap a new warehouse from the 100-case report, open the run."""
     stop_point("prepare")
     from extractors.sources import read_sources
     from warehouse.db import connect
-    from warehouse.load import is_bootstrapped, start_run
+    from warehouse.runs import is_bootstrapped, start_run
 
     ctx = settings.resolve(conf) | {"run_id": run_id}
     read_sources(ctx["sources"], settings.max_sources())  # a bad sources file fails before anything is written
     con = connect(ctx["warehouse"])  # refuses someone else's DuckDB file before writing to it
     try:
         if not is_bootstrapped(con):
-            bootstrap_warehouse(con, ctx["report"], gx_root=gx_root(ctx), run_name=f"bootstrap-{run_id}")
+            bootstrap_warehouse(con, ctx["report"], gx_root=settings.gx_root(ctx), run_name=f"bootstrap-{run_id}")
         start_run(con, run_id, ctx["sources"])
     finally:
         con.close()
@@ -56,7 +51,8 @@ def prepare(conf: dict | None, run_id: str) -> dict:
 def bootstrap_warehouse(con, report: str, gx_root: str | None = None, run_name: str | None = None) -> dict:
     from expectations.validate import validate_companies
     from extractors.cases import case_record, segment_cases
-    from warehouse.load import bootstrap, utcnow
+    from warehouse.db import utcnow
+    from warehouse.runs import bootstrap
 
     if not Path(report).is_file():
         raise FileNotFoundError(f"the 100-case report is needed to bootstrap a new warehouse: {report} not found "
@@ -93,7 +89,7 @@ def fetch(ctx: dict, item: dict) -> dict:
     """Crawl one company's site. Never raises for the site's faults: they are recorded."""
     stop_point("fetch")
     from extractors.crawl import CrawlConfig, crawl_source
-    from warehouse.load import utcnow
+    from warehouse.db import utcnow
 
     source = item["source"]
     if item.get("unknown_case"):
@@ -145,7 +141,7 @@ def validate(ctx: dict, extractions: list[list[dict]]) -> dict:
 
     items = [{"document_id": e["document_id"], "case_no": e["case_no"], "fact": f}
              for batch in extractions for e in batch for f in e.get("facts", [])]
-    result = validate_facts(items, gx_root=gx_root(ctx), run_name=ctx.get("run_id"))
+    result = validate_facts(items, gx_root=settings.gx_root(ctx), run_name=ctx.get("run_id"))
     log.info("validated %d facts: %d valid, %d quarantined", len(items), len(result["valid"]), len(result["quarantined"]))
     return result
 
@@ -153,7 +149,7 @@ def validate(ctx: dict, extractions: list[list[dict]]) -> dict:
 def load(ctx: dict, crawls: list[dict], extractions: list[list[dict]], validated: dict) -> dict:
     stop_point("load")
     from warehouse.db import connect
-    from warehouse.load import load_batch
+    from warehouse.loads import load_batch
 
     from extractors.sources import read_sources
 
@@ -172,7 +168,7 @@ def load(ctx: dict, crawls: list[dict], extractions: list[list[dict]], validated
 def detect_changes(ctx: dict, counts: dict) -> dict:
     stop_point("detect_changes")
     from warehouse.db import connect
-    from warehouse.load import update_history
+    from warehouse.history import update_history
 
     con = connect(ctx["warehouse"])
     try:
@@ -190,7 +186,7 @@ def alert(ctx: dict, counts: dict, webhook_url: str | None = None) -> dict:
     stop_point("alert")
     from carbonwatch.alerting.notifiers import CarbonwatchAlertNotifier
     from warehouse.db import connect
-    from warehouse.load import finish_run
+    from warehouse.runs import finish_run
     from warehouse.snapshot import publish_snapshot
 
     notifier = CarbonwatchAlertNotifier(warehouse=ctx["warehouse"], outbox=ctx.get("outbox"),

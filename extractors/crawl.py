@@ -53,6 +53,10 @@ class CrawlConfig:
     trust_env: bool = False  # use HTTP(S)_PROXY etc. from the environment
 
 
+# the error of a broken document the server says is unchanged (304 to its kept validators)
+UNCHANGED_BROKEN = "unchanged since it failed, not downloaded again"
+
+
 def content_path(raw_dir: Path, sha256: str) -> Path:
     return Path(raw_dir) / sha256[:2] / f"{sha256}.pdf"
 
@@ -224,7 +228,9 @@ class _Crawl:
         url = cand.url
         prev = self.known.get(url) or {}
         conditional = None
-        if prev.get("sha256") and content_path(self.raw_dir, prev["sha256"]).exists():
+        failed_before = str(prev.get("sha256") or "").startswith("url:")  # a broken document, validators kept
+        if failed_before and (prev.get("etag") or prev.get("last_modified")) or \
+                prev.get("sha256") and not failed_before and content_path(self.raw_dir, prev["sha256"]).exists():
             conditional = {"etag": prev.get("etag"), "last_modified": prev.get("last_modified")}
         res = self.fetcher.fetch(url, kind="document", conditional=conditional)
         row = {
@@ -236,7 +242,12 @@ class _Crawl:
             "error": None, "fetched_at": now_iso(), "same_as": None,
         }
         try:
-            if res.not_modified:
+            if res.not_modified and failed_before:  # still the same broken document: not downloaded again
+                earlier = str(prev.get("error") or "see earlier runs").removeprefix(f"HTTP 304: {UNCHANGED_BROKEN}: ")
+                row.update(error=f"{UNCHANGED_BROKEN}: {earlier}", keep_validators=True,
+                           etag=row["etag"] or prev.get("etag"),
+                           last_modified=row["last_modified"] or prev.get("last_modified"))
+            elif res.not_modified:
                 sha = prev["sha256"]
                 path = content_path(self.raw_dir, sha)
                 row.update(status="unchanged", sha256=sha, path=str(path), bytes=path.stat().st_size,
@@ -253,8 +264,10 @@ class _Crawl:
                     self._parse(res, self.doc_depth.get(url, 0) + 1)
                     return
                 row["error"] = f"not a PDF: {_sniff(res.head)} body served as {res.content_type or 'no content-type'}"
+                row["keep_validators"] = True  # the whole body came: the document itself is broken
             elif b"%%EOF" not in res.tail:
                 row["error"] = f"truncated PDF: no %%EOF marker at the end ({res.size} bytes received)"
+                row["keep_validators"] = True
             else:
                 sha = res.sha256
                 path = content_path(self.raw_dir, sha)

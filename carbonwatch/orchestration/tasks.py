@@ -77,7 +77,8 @@ def discover(ctx: dict) -> list[dict]:
     try:
         known_cases = {r[0] for r in con.execute("SELECT case_no FROM companies").fetchall()}
         known: dict[int, dict] = {}  # case_no -> {url: validators and sha256 last seen there}
-        for r in rows(con, "SELECT case_no, url, etag, last_modified, document_id AS sha256 FROM document_urls"):
+        for r in rows(con, "SELECT u.case_no, u.url, u.etag, u.last_modified, u.document_id AS sha256, d.error "
+                           "FROM document_urls u LEFT JOIN documents d USING (document_id)"):
             known.setdefault(r.pop("case_no"), {})[r["url"]] = r
     finally:
         con.close()

@@ -122,3 +122,21 @@ def test_a_trickling_webhook_never_holds_up_smtp_the_run_or_the_failure_notice(s
         assert TOKEN not in text  # the path secret and the query token are redacted everywhere
     # where it went (or failed to go), without the secret parts of the URL
     assert f"http://127.0.0.1:{hook.url.split(':')[2].split('/')[0]}/…" in (details if hook.mode == "body" else caplog.text)
+
+
+def test_the_runs_ctx_never_holds_the_webhook_url():
+    """The ctx is what Airflow stores (XCom, rendered fields) and logs (the returned value):
+    issue 13 found a webhook URL's token there. It is resolved again where it is used."""
+    from common import settings
+
+    url = f"https://hooks.example.org/services/T0/B0/{TOKEN}?token={TOKEN}"
+    ctx = settings.resolve({"alert_webhook": url})
+    assert TOKEN not in repr(ctx) and ctx["alert_webhook"] is None
+    assert settings.Settings.load({"alert_webhook": url}).alert_webhook == url  # still there for the alert task
+    from carbonwatch.alerting.channels import WebhookChannel
+
+    ch = WebhookChannel(url, "bearer-token-1")
+    assert ch.describe() == "https://hooks.example.org/…"
+    from carbonwatch.alerting.channels import redact
+
+    assert TOKEN not in redact(f"POST {url} failed; token={TOKEN}", ch.secrets())

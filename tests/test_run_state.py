@@ -1,0 +1,45 @@
+"""What the `runs` table says when a run does not end well (issue 13)."""
+from __future__ import annotations
+
+import pytest
+
+from warehouse.db import connect
+from warehouse.snapshot import snapshot_path
+from warehouse_fixtures import sample_warehouse
+
+
+def test_a_failed_snapshot_publish_leaves_the_run_failed(tmp_path, monkeypatch):
+    from carbonwatch.orchestration import tasks
+
+    for name in ("CARBONWATCH_ALERT_WEBHOOK", "CARBONWATCH_SMTP_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    wh = sample_warehouse(tmp_path / "wh.duckdb")
+    con = connect(wh)
+    con.execute("INSERT INTO runs (run_id, started_at, status) VALUES ('night-3', now(), 'running')")
+    con.close()
+    snapshot_path(wh).mkdir()  # something else sits where the snapshot goes: os.replace fails
+    ctx = {"warehouse": str(wh), "outbox": str(tmp_path / "outbox"), "run_id": "night-3"}
+    with pytest.raises(OSError):
+        tasks.alert(ctx, {"alerts": 5})
+    con = connect(wh, read_only=True)
+    try:
+        status, error = con.execute("SELECT status, error FROM runs WHERE run_id = 'night-3'").fetchone()
+    finally:
+        con.close()
+    assert status == "failed"  # was: success, with no snapshot published
+    assert error.startswith("snapshot not published: IsADirectoryError")
+
+
+def test_end_run_keeps_a_closed_run_and_marks_a_running_one(tmp_path):
+    from warehouse.guard import end_run
+
+    wh = sample_warehouse(tmp_path / "wh.duckdb", editions=1)
+    con = connect(wh)
+    try:
+        con.execute("INSERT INTO runs (run_id, started_at, status) VALUES ('r', now(), 'running')")
+        assert end_run(con, "r", "stopped", "stopped by SIGTERM")
+        assert not end_run(con, "sample-run-1", "stopped", "stopped by SIGTERM")  # closed: left alone
+        got = dict(con.execute("SELECT run_id, status FROM runs WHERE run_id IN ('r', 'sample-run-1')").fetchall())
+    finally:
+        con.close()
+    assert got == {"r": "stopped", "sample-run-1": "success"}

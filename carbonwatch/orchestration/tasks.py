@@ -155,6 +155,8 @@ def load(ctx: dict, crawls: list[dict], extractions: list[list[dict]], validated
     from extractors.sources import read_sources
 
     crawls = list(crawls)
+    if not crawls:  # load runs once one upstream succeeded: not when discover or every fetch failed
+        raise RuntimeError("no company's crawl arrived (discover or every fetch task failed): nothing to load")
     # a company whose fetch task failed has no crawl here: the others are loaded, the run says so
     arrived = {c.get("case_no") for c in crawls}
     missing = sorted({s["case_no"] for s in read_sources(ctx["sources"], settings.max_sources())} - arrived)

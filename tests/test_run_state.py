@@ -43,3 +43,34 @@ def test_end_run_keeps_a_closed_run_and_marks_a_running_one(tmp_path):
     finally:
         con.close()
     assert got == {"r": "stopped", "sample-run-1": "success"}
+
+
+def test_a_second_writer_waits_a_bounded_time_then_gets_warehouse_busy(tmp_path):
+    import threading
+    import time
+
+    from warehouse.guard import WarehouseBusy, holder, writer_lock
+
+    wh = tmp_path / "wh.duckdb"
+    with writer_lock(wh, "run manual__first") as held:
+        t0 = time.monotonic()
+        with pytest.raises(WarehouseBusy) as busy:
+            with writer_lock(wh, "run manual__second", wait=1.0):
+                pass
+        assert 1.0 <= time.monotonic() - t0 < 3
+        assert str(busy.value).startswith(f"warehouse busy (run manual__first since {held.since}, pid ")
+        assert holder(wh)["owner"] == "run manual__first"
+    # released: the next writer gets it at once; one that waits gets it when the first lets go
+    done = threading.Event()
+
+    def first():
+        with writer_lock(wh, "run manual__a"):
+            done.wait(5)
+
+    th = threading.Thread(target=first)
+    th.start()
+    time.sleep(0.2)
+    threading.Timer(0.5, done.set).start()
+    with writer_lock(wh, "run manual__b", wait=5) as second:
+        assert holder(wh)["owner"] == second.owner == "run manual__b"
+    th.join()

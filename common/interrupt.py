@@ -8,6 +8,7 @@ The ground floor: imports nothing of the project.
 """
 from __future__ import annotations
 
+import os
 import signal
 import threading
 
@@ -55,30 +56,56 @@ def rearm() -> None:
             signal.signal(sig, _handler)
 
 
-def install() -> dict:
-    """SIGTERM and SIGINT request a stop instead of killing the process mid-step; a second
-    signal of either kind falls back to the previous handler (a second Ctrl-C interrupts).
-    Returns the previous handlers (for `restore`). Main thread only."""
-    previous = {}
-
-    def handler(signum, frame):
-        name = signal.Signals(signum).name
-        if _stop.is_set():  # asked twice: do what the signal did before
-            old = previous.get(signum)
-            signal.signal(signum, old if old is not None else signal.SIG_DFL)
-            signal.raise_signal(signum)
+def _watch(fd: int) -> None:
+    """Read the signal numbers the interpreter writes to the wakeup fd — whoever's Python
+    handler runs (ours, or the one Airflow's task runner installs for every task): the first
+    SIGTERM / SIGINT requests a stop, a second one ends the process at once (as a kill would:
+    every load is one transaction)."""
+    seen = 0
+    while True:
+        try:
+            data = os.read(fd, 64)
+        except OSError:
             return
-        request_stop(f"stopped by {name}")
+        if not data:
+            return
+        for signum in data:
+            if signum in (signal.SIGTERM, signal.SIGINT):
+                seen += 1
+                name = signal.Signals(signum).name
+                if seen == 1:
+                    request_stop(f"stopped by {name}")
+                else:
+                    os._exit(128 + signum)
 
+
+def install() -> dict:
+    """SIGTERM and SIGINT request a stop instead of killing the process mid-step; a second one
+    ends it. Returns what to restore (`restore`). Main thread only.
+
+    The request is noticed through the interpreter's wakeup fd, which every Python-level
+    handler feeds, so it survives Airflow replacing the handler."""
     global _handler
+
+    def handler(signum, frame):  # the watcher counts the signal; this only keeps the process alive
+        request_stop(f"stopped by {signal.Signals(signum).name}")
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     _handler = handler
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        previous[sig] = signal.signal(sig, handler)
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    previous["wakeup_fd"] = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    previous["pipe"] = (read_fd, write_fd)
+    threading.Thread(target=_watch, args=(read_fd,), name="carbonwatch-signals", daemon=True).start()
     return previous
 
 
 def restore(previous: dict) -> None:
     global _handler
     _handler = None
+    signal.set_wakeup_fd(previous.pop("wakeup_fd", -1))
+    read_fd, write_fd = previous.pop("pipe", (None, None))
     for sig, old in previous.items():
         signal.signal(sig, old if old is not None else signal.SIG_DFL)
+    if write_fd is not None:
+        os.close(write_fd)  # the watcher reads EOF and ends

@@ -74,3 +74,28 @@ def test_a_second_writer_waits_a_bounded_time_then_gets_warehouse_busy(tmp_path)
     with writer_lock(wh, "run manual__b", wait=5) as second:
         assert holder(wh)["owner"] == second.owner == "run manual__b"
     th.join()
+
+
+def test_a_stop_request_survives_airflow_replacing_the_sigterm_handler():
+    """Airflow's task runner installs its own SIGTERM handler for every task it runs in-process
+    (it only calls the task's on_kill) and never restores ours: issue 13's ignored SIGTERM."""
+    import os
+    import signal
+    import time
+
+    from common import interrupt
+
+    interrupt.reset()
+    previous = interrupt.install()
+    try:
+        signal.signal(signal.SIGTERM, lambda signum, frame: None)  # what task_runner.run does
+        os.kill(os.getpid(), signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while not interrupt.requested() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert interrupt.requested() and interrupt.reason() == "stopped by SIGTERM"
+        with pytest.raises(interrupt.RunStopped, match="stopped by SIGTERM: load not started"):
+            interrupt.check("load")
+    finally:
+        interrupt.restore(previous)
+        interrupt.reset()

@@ -4,7 +4,8 @@ here the work of a 40k page is compared with a 10k page of the same text (4x the
 about 4x, never 16x), and run-on text is cut into bounded sentences."""
 import time
 
-from extractors.facts import MAX_SENTENCE, clause_bounds, extract_facts, sentences
+from extractors.facts import extract_facts, sentences
+from extractors.text import MAX_SENTENCE, clause_bounds
 
 ZH = "公司承诺2030年前实现碳达峰并于2060年前实现碳中和 可再生电力占比达到50% 较2020年减少排放30% "
 EN = ("We commit to net zero by 2050 and 100% renewable electricity by 2030 reducing emissions 42% "

@@ -24,7 +24,7 @@ from common.metrics import METRICS
 from common.schema import Fact
 
 from .lang import LANGUAGES, detect_language, rule_trigger
-from .lang.shared import HEDGES, WITHDRAWN
+from .lang.shared import GROUP_PART, HEDGES, WITHDRAWN
 from .text import MAX_EVIDENCE, RuleHit, split_spans, to_simplified
 from .years import find_years, report_year
 
@@ -108,11 +108,11 @@ def extract_facts(chunks: Iterable[tuple[int, str]], ref_year: int | None = None
 def confidence(hit: RuleHit, context: str) -> float:
     """How sure a rule hit is, 0..1: the rule's own figure, lowered for hedged wording in its
     quote or just before it ("we are investigating how we can…"), a value told for a part of the company (a site, a region, a
-    business), and a quote that had to stretch (the number far from its keyword or year)."""
+    business, a subsidiary), and a quote that had to stretch (the number far from its keyword or year)."""
     c = hit.confidence
     if HEDGES.search(context):
         c *= 0.6
-    if hit.scope and hit.scope not in COMPANY_SCOPES:
+    if (hit.scope and hit.scope not in COMPANY_SCOPES) or GROUP_PART.search(context):
         c *= 0.7
     if len(hit.evidence) > 100:
         c *= 0.85

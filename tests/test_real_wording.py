@@ -234,3 +234,22 @@ def test_lists_of_cuts_and_signed_kpis(text, key):
 ])
 def test_target_wording_forms(text, key):
     assert keys(text) == key
+
+
+@pytest.mark.parametrize("text,key", [
+    # a national goal's name, and the company's own goal that serves it
+    ("In response to the national 'dual carbon' goals of peaking carbon emissions by 2030 and achieving "
+     "carbon neutrality by 2060, we have formulated our strategy.", set()),
+    ("To serve the 'dual carbon' goals, the Company will strive to achieve carbon neutrality in its "
+     "operations by 2050.", {("carbon_neutral", 2050, None)}),
+    # English wording of 碳达峰
+    ("The Group aims to achieve carbon peak by 2028 and carbon neutrality by 2055.",
+     {("peak", 2028, None), ("carbon_neutral", 2055, None)}),
+])
+def test_national_goal_names_and_carbon_peak(text, key):
+    assert keys(text) == key
+
+
+def test_a_subsidiarys_target_is_held_for_review():
+    facts = extract_facts([(1, "Our subsidiary aims to be net zero by 2035.")], ref_year=REF)
+    assert [(f.metric, f.year) for f in facts] == [("net_zero", 2035)] and facts[0].confidence < 0.8

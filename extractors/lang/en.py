@@ -47,7 +47,12 @@ HEADINGS = re.compile(r"(?!)")
 HELPING_BEFORE = re.compile(r"\b(?:help\w*|support\w*|enabl\w*|assist\w*)\b[^.]{0,50}$", re.I)
 HELPED = re.compile(r"\b(?:customers?|clients?|companies|businesses|suppliers?|partners?|"
                     r"economy|sector|society|transition)\b", re.I)
-OTHER_ACTORS = re.compile(r"\b(?:customers?|clients?|portfolio compan\w+|investees?|tenants?)\b", re.I)
+OTHER_ACTORS = re.compile(r"\b(?:customers?|clients?|portfolio compan\w+|investees?|tenants?|investors?|"
+                          r"(?<!Group )(?<!group )companies)\b", re.I)
+# a keyword inside the name of a national goal: "the national 'dual carbon' goals of peaking
+# carbon emissions by 2030 and achieving carbon neutrality by 2060"
+NATIONAL_GOAL_OF = re.compile(r"(?:national|dual[- ]carbon|country's|China's|government's|[“\"'‘]30[·・.]60)"
+                              r"\W*(?:[\w-]+\W+){0,2}?(?:goals?|targets?|strategy|vision)\s+of\b[^.;]{0,100}$", re.I)
 OTHER_ACTORS_REDUCTION = re.compile(r"\b(?:customers?|clients?'|suppliers?|portfolio compan\w+|tenants?)\b", re.I)
 OTHER_ACTORS_SBTI = re.compile(r"\bsuppliers?\b|\bportfolio compan|\bcustomers?\b|\bclients?\b|\bcounterpart", re.I)
 SUPPLIER_OWN = re.compile(r"\bsuppliers?\b[^.]{0,40}\b(?:commit\w*|set|have|their|to)\b", re.I)
@@ -101,7 +106,7 @@ PERCENT = re.compile(
 KEYWORDS = {
     "net_zero": re.compile(r"\bnet[- ]?zero\b", re.I),
     "carbon_neutral": re.compile(r"\b(?:carbon|climate)[- ]neutral(?:ity)?\b", re.I),
-    "peak": re.compile(r"\b(?:peak(?:ing)?|reach(?:ing)? (?:its|our|a) peak)\b(?= (?:in |our |its |of |total |carbon |GHG |CO2 )*(?:carbon |GHG |CO2 )?emissions)|"
+    "peak": re.compile(r"\bcarbon peak(?:ing)?\b|\b(?:peak(?:ing)?|reach(?:ing)? (?:its|our|a) peak)\b(?= (?:in |our |its |of |total |carbon |GHG |CO2 )*(?:carbon |GHG |CO2 )?emissions)|"
                        r"(?<=emissions )(?:will |to |have |has |had )?peak(?:ed|s)?\b", re.I),
 }
 NOT_TARGET_AFTER = {
@@ -178,7 +183,7 @@ def year_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
                 continue
             lo, hi = min(y.pos, m.start()), max(y.end, m.end())
             span = s[max(0, lo - 30):hi + 5]
-            if NATIONAL.search(span):
+            if NATIONAL.search(span) or NATIONAL_GOAL_OF.search(s[max(0, lo - 160):lo]):
                 continue
             if HELPING_BEFORE.search(s[:m.start()][-70:]) and HELPED.search(s[max(0, m.start() - 70):m.start()]):
                 continue

@@ -20,7 +20,9 @@ worker, a locked file), never bad input. Every task that opens the DuckDB file (
 discover, load, detect_changes, alert) runs in the pool `carbonwatch_duckdb_writer` (1 slot)
 and on the Celery queue `duckdb_writer`; fetch and extract are mapped per company and run in
 parallel. A task that fails after its retries, or a run that fails, writes a failure alert
-(carbonwatch/alerting/callbacks.py).
+(carbonwatch/alerting/callbacks.py). Each document's download and each company's crawl have a
+budget that ends well inside the fetch task's timeout; should a company's fetch or extract task
+still fail, extract, validate and load take what arrived (docs/reliability.md).
 """
 from __future__ import annotations
 

@@ -253,3 +253,37 @@ def test_national_goal_names_and_carbon_peak(text, key):
 def test_a_subsidiarys_target_is_held_for_review():
     facts = extract_facts([(1, "Our subsidiary aims to be net zero by 2035.")], ref_year=REF)
     assert [(f.metric, f.year) for f in facts] == [("net_zero", 2035)] and facts[0].confidence < 0.8
+
+
+# ---------------------------------------------------------------- targets-table rows
+# The row form the layout reader (extractors/layout.py) hands the rules: "title: label | header:
+# cell | …" (tests/test_layout_pdfs.py makes the tables these rows come from).
+@pytest.mark.parametrize("row,key", [
+    ("Our climate targets: Scope 1 and 2 GHG emissions | Baseline: 2019 | 2030 goal: -50% | 2023 progress: -21%",
+     {("interim_target", 2030, 50.0)}),
+    ("Our climate targets: Renewable electricity share | Baseline: 2019 | 2030 goal: 100% | 2023 progress: 68%",
+     {("renewable_electricity_target", 2030, 100.0), ("green_power_share", 2023, 68.0)}),
+    ("Share of renewable electricity | 2023: 62% | Target 2030: 100%",
+     {("green_power_share", 2023, 62.0), ("renewable_electricity_target", 2030, 100.0)}),
+    # absolute amounts are not percentages; the history columns are not the share
+    ("Scope 1 and 2 emissions (ktCO2e) | 2023: 88 | Target 2030: 60", set()),
+    ("Renewable electricity (%) | 2021: 45 | 2022: 52 | 2023: 61", {("green_power_share", 2023, 61.0)}),
+    # a row of another metric
+    ("Our climate targets: Employee volunteering hours | Baseline: 2020 | 2030 goal: 20,000 | 2023 progress: 12,500",
+     set()),
+])
+def test_targets_table_rows(row, key):
+    assert keys(row) == key
+
+
+def test_row_facts_carry_base_year_rule_and_a_verbatim_quote():
+    row = "Our climate targets: Scope 1 and 2 GHG emissions | Baseline: 2019 | 2030 goal: -50% | 2023 progress: -21%"
+    (fact,) = extract_facts([(4, row)], ref_year=REF)
+    assert (fact.base_year, fact.rule, fact.status) == (2019, "row.reduction", "target")
+    assert fact.evidence in row and fact.evidence.endswith("2030 goal: -50%")
+
+
+def test_a_page_header_with_bars_is_not_a_row():
+    page = ("ExxonMobil | Advancing Climate Solutions | Executive Summary Explore more at exxonmobil.com "
+            "6 Our plans and progress - 2030 GHG emission-reduction plans and 2050 net-zero ambition " * 3)
+    assert ("net_zero", 2050, None) in keys(page, ref=2025)

@@ -221,6 +221,8 @@ def test_lists_of_cuts_and_signed_kpis(text, key):
     ("emissions reduction of 25% by 2025 against 2015 levels", {("interim_target", 2025, 25.0)}),
     ("Target 2030: reduce Scope 1 and 2 emissions by 50% (base year 2019)", {("interim_target", 2030, 50.0)}),
     ("2030 target: -50% Scope 1 and 2 GHG emissions vs 2019", {("interim_target", 2030, 50.0)}),
+    # a bullet item under its heading, as the layout reader hands it
+    ("Targets: 2030: 50% cut in Scope 1 and 2 emissions.", {("interim_target", 2030, 50.0)}),
     ("Our goal: 100% renewable energy in our operations by 2030", {("renewable_electricity_target", 2030, 100.0)}),
     # each keyword with the year that follows it
     ("We aim to be carbon neutral across our own operations by 2030 and net zero across our value chain by 2040.",

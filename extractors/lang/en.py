@@ -274,6 +274,8 @@ def _target_year(s: str, years: list[Year], a: int, b: int, ref: int) -> Year | 
         elif y.end <= a and a - y.end <= 30 and re.match(
                 r"^\s*(?:[a-z-]+\s+){0,3}(?:reduction\s+)?(?:targets?|goals?|ambitions?)\b", post, re.I):
             d = a - y.end + 5
+        elif y.end <= a and a - y.end <= 6 and y.year > ref and re.match(r"^\s*:", post):
+            d = a - y.end  # a list item's year label: "Targets: 2030: 50% cut in Scope 1 and 2 emissions"
         elif y.end <= a and a - y.end <= 120 and (re.match(r"^\s*:", post) and re.search(
                 r"\b(?:targets?|goals?)\s*$", pre, re.I) or re.match(r"^\s*(?:targets?|goals?)\s*:", post, re.I)):
             d = a - y.end + 30  # a label: "Target 2030: reduce … by 50%", "2030 target: -50% …"

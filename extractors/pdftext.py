@@ -13,6 +13,7 @@ Conventions shared by all extractors:
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from typing import Iterable, Iterator
 
 CID_RE = re.compile(r"\(cid:\d+\)")
@@ -75,6 +76,33 @@ def pdfium_page_text(doc, index: int) -> str:
     finally:
         page.close()
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@contextmanager
+def plumber_subset(path: str, pages: list[int], password: str | None = None):
+    """pdfplumber pages for the given 1-based pages only, as {page: pdfplumber page}.
+    pypdfium2 first copies them into a small in-memory PDF: opened on the whole file,
+    pdfplumber (pdfminer) parses every page object of the document's page tree before the
+    first page is read, seconds on a long report for one page."""
+    import io
+
+    import pdfplumber
+    import pypdfium2 as pdfium
+
+    src = open_pdfium(path, password=password)
+    try:
+        subset = pdfium.PdfDocument.new()
+        try:
+            subset.import_pages(src, [p - 1 for p in pages])
+            buf = io.BytesIO()
+            subset.save(buf)
+        finally:
+            subset.close()
+    finally:
+        src.close()
+    buf.seek(0)
+    with pdfplumber.open(buf) as pdf:
+        yield dict(zip(pages, pdf.pages))
 
 
 def pdfium_texts(path: str) -> list[str]:

@@ -289,3 +289,11 @@ def test_a_page_header_with_bars_is_not_a_row():
     page = ("ExxonMobil | Advancing Climate Solutions | Executive Summary Explore more at exxonmobil.com "
             "6 Our plans and progress - 2030 GHG emission-reduction plans and 2050 net-zero ambition " * 3)
     assert ("net_zero", 2050, None) in keys(page, ref=2025)
+
+
+def test_jianpai_alone_names_emissions():
+    # AmCham 《双碳》 report, a hotel group's case: 减排 is itself "emission reduction"
+    text = ("2021 年，洲际酒店集团在全球范围内启动了 “明日方州” 计划，将温升目标由2 度提升至 1.5 度，设定了以 2019 "
+            "为基准年，在 2030 年前减排 46% 的长期目标。")
+    facts = extract_facts([(48, text)], ref_year=2023)
+    assert [(f.metric, f.year, f.value, f.base_year) for f in facts] == [("interim_target", 2030, 46.0, 2019)]

@@ -297,3 +297,16 @@ def test_jianpai_alone_names_emissions():
             "为基准年，在 2030 年前减排 46% 的长期目标。")
     facts = extract_facts([(48, text)], ref_year=2023)
     assert [(f.metric, f.year, f.value, f.base_year) for f in facts] == [("interim_target", 2030, 46.0, 2019)]
+
+
+@pytest.mark.parametrize("text,own", [
+    ("We continue to engage with SBTi on guidance for financial institutions and we participated", False),
+    ("For reporting year 2020, RWE firstly reports its emissions according to the Science Based Targets "
+     "approach.", False),
+    ("RWE gave concrete form to its own ambitions with the science-based target and expanded its climate "
+     "protection goals to all the activities", True),
+    ("CO2 intensity of the electricity generation output of the RWE power plant portfolio Confirmation of "
+     "Science Based Targets Initiative", True),
+])
+def test_sbti_mention_vs_commitment(text, own):
+    assert ("sbti" in {f.metric for f in extract_facts([(2, text)], ref_year=2021)}) == own

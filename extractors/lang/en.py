@@ -95,6 +95,11 @@ SBTI = re.compile(
     r"Science[- ]Based Targets? initiative|\bSBTi\b|science[- ]based (?:emissions? )?(?:reduction )?targets?|"
     r"Science Based Target", re.I)
 
+# an SBTi mention is the company's commitment when it says so (committed, validated, set, its
+# targets…), not a method or a standard it uses ("the SBTi's sectoral decarbonisation approach")
+SBTI_COMMITMENT = re.compile(r"\b(?:commit\w*|validat\w*|approv\w*|set|sets|setting|submitt\w*|verifi\w*|"
+                             r"joined|signed|targets?|goals?|trajector\w*|aligned|in line|our|own|ambitions?|confirm\w*)\b", re.I)
+
 NUMBER_WORDS = {
     "half": 50.0, "halve": 50.0, "halving": 50.0, "one third": 100 / 3, "a third": 100 / 3,
     "two thirds": 200 / 3, "one quarter": 25.0, "a quarter": 25.0, "three quarters": 75.0,
@@ -467,7 +472,9 @@ def flags(s: str) -> list[RuleHit]:
     m = SBTI.search(s)
     if m and not WITHDRAWN.search(s):
         near = s[max(0, m.start() - 100):m.end() + 40]
-        if not OTHER_ACTORS_SBTI.search(near) and not NEGATED_BEFORE.search(s[max(0, m.start() - 40):m.start()]):
+        masked = SBTI.sub(" ", near)
+        if not OTHER_ACTORS_SBTI.search(near) and not NEGATED_BEFORE.search(s[max(0, m.start() - 40):m.start()]) \
+                and SBTI_COMMITMENT.search(masked):
             found.append(RuleHit("sbti", None, None, "target", evidence=sentence_evidence(s, m.start(), m.end()),
                                  rule="en.sbti"))
     return found

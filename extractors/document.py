@@ -17,7 +17,7 @@ How the text is read (fast path first):
    ``(cid:NN)`` output, in turn, falls back to pypdfium2's text of that page;
 3. structured rows (extractors/layout.py) go to the rules as chunks of their own, context
    prefixed (``Document.rows``): every candidate page's bullet items under their lead-in or
-   heading, and, on the most table-like candidate pages (layout.table_score) within a
+   heading and KPI figures under the page's title (pypdfium2's text and character boxes), and, on the most table-like candidate pages (layout.table_score) within a
    budget, pdfplumber's table rows (table finder and word positions). pdfplumber costs
    20-70x pypdfium2's time per page, growing with the page's characters, vector paths and
    form objects (``plumber_cost``, counted by pypdfium2); the pages it reads may cost
@@ -43,9 +43,10 @@ from common.schema import Fact
 from common.settings import DocumentLimits
 
 from .facts import extract_facts
-from .layout import bullet_chunks, read_layout, table_score
+from .layout import KPI_FIGURE, bullet_chunks, kpi_chunks, read_layout, table_score
 from .lang import LANGUAGES
-from .pdftext import cid_ratio, columns_text, find_gutter, join_lines, open_pdfium, plumber_subset, split_lines
+from .pdftext import (cid_ratio, columns_text, find_gutter, join_lines, open_pdfium, pdfium_title, plumber_subset,
+                      split_lines)
 
 LIMITS = DocumentLimits.from_env()
 DEFAULT_TIMEOUT = LIMITS.timeout
@@ -179,6 +180,7 @@ def read_document(path: str, password: str | None = None, max_pages: int = DEFAU
         mixed: list[int] = []
         scores: dict[int, int] = {}
         costs: dict[int, int] = {}
+        titles: dict[int, list[str]] = {}
         for i in range(n):
             try:
                 page = doc[i]
@@ -194,6 +196,8 @@ def read_document(path: str, password: str | None = None, max_pages: int = DEFAU
                         if stream_mixes_columns(page, tp):
                             mixed.append(i + 1)
                         scores[i + 1] = table_score(text)
+                        if KPI_FIGURE.search(text):
+                            titles[i + 1] = pdfium_title(tp)
                         if scores[i + 1]:
                             costs[i + 1] = plumber_cost(page, tp)
                     elif _bad_text(text) and tp.count_chars() > 50:
@@ -219,11 +223,13 @@ def read_document(path: str, password: str | None = None, max_pages: int = DEFAU
     pages = sorted(set(candidates))
     texts = [(p, page_text(raw[p - 1])) for p in pages]
     bullets = [(p, chunk) for p in pages for chunk in bullet_chunks(raw[p - 1])]
-    rows = bullets + table_rows
+    kpis = [(p, chunk) for p, title in titles.items() for chunk in kpi_chunks(raw[p - 1], title)]
+    rows = bullets + kpis + table_rows
     facts = extract_facts(texts + rows, ref_year=ref_year)
     stats = {"seconds": time.perf_counter() - t0, "candidates": len(pages),
              "pdfium_pages": n, "pdfplumber_pages": plumbed, "mixed_column_pages": len(mixed),
-             "table_pages": len(layout), "table_rows": len(table_rows), "bullet_rows": len(bullets)}
+             "table_pages": len(layout), "table_rows": len(table_rows), "bullet_rows": len(bullets),
+             "kpi_rows": len(kpis)}
     return Document(file=name, pages=n, facts=facts, texts=texts, rows=rows, stats=stats)
 
 

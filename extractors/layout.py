@@ -8,6 +8,8 @@ table, a KPI box or a bullet list reads as one self-contained line:
   reduce emissions through 2030 include: Achieving net-zero ..."; "目标：2030 年 100% ...").
   Read from the page's line text (pypdfium2's content-stream order, or pdfplumber's column
   order on mixed pages): cheap, every candidate page.
+- ``kpi_chunks(text, title)``: KPI boxes and chart labels: a figure alone on its line with
+  its label lines, under the page's title (pdftext.pdfium_title: the largest type).
 - ``read_layout(page)``: a pdfplumber page (word positions, font sizes and the table
   finder) read into rows: ruled tables (pdfplumber's TableFinder, "lines" strategy) and
   tables drawn without rules (rows of words aligned in columns: "Target | Baseline | 2023
@@ -91,6 +93,45 @@ def _lead_in(lines: list[str], i: int) -> str:
         k -= 1
     lead = join_lines(picked)
     return lead if len(lead) <= _MAX_LEAD else ""
+
+
+# --------------------------------------------------------------------------- KPI boxes
+# a line that is only a figure: "20-30%", ">15%", "46.3 %"
+KPI_FIGURE = re.compile(r"^\s*[<>≥≤~]?\s*\d{1,3}(?:[.,]\d+)?\s*(?:[-–~]\s*\d{1,3}(?:[.,]\d+)?\s*)?[%％]\s*$",
+                        re.M)
+_LETTERS = re.compile(r"[^\W\d_]{2}")
+
+
+def _label_line(line: str) -> bool:
+    """A KPI box's label or qualifier line: short words, no sentence, no figure."""
+    return (0 < len(line) <= 30 and bool(_LETTERS.search(line)) and not _SENTENCE_END.search(line)
+            and not KPI_FIGURE.match(line))
+
+
+def kpi_chunks(text: str, title_lines: list[str]) -> list[str]:
+    """KPI boxes and chart labels: a figure alone on its line ("20-30%") read with the
+    short label lines just above it ("GHG" / "intensity") and a qualifier just below
+    ("CORPORATE-WIDE"), under the page's title (its lines in the largest type), which carries
+    the year and what the figures are ("2030 GHG emission-reduction plans"): "title: GHG
+    intensity 20-30% CORPORATE-WIDE"."""
+    if not title_lines:
+        return []
+    title = " ".join(title_lines)
+    lines = [ln.strip() for ln in split_lines(text)]
+    out = []
+    for i, line in enumerate(lines):
+        if not KPI_FIGURE.match(line):
+            continue
+        label: list[str] = []
+        k = i - 1
+        while k >= 0 and len(label) < 2 and _label_line(lines[k]) and lines[k] not in title_lines:
+            label.insert(0, lines[k])
+            k -= 1
+        if not label:
+            continue
+        after = lines[i + 1] if i + 1 < len(lines) and _label_line(lines[i + 1]) else ""
+        out.append(_with_context(title, " ".join(label + [line] + ([after] if after else []))))
+    return out
 
 
 # --------------------------------------------------------------------------- page choice

@@ -105,6 +105,33 @@ def plumber_subset(path: str, pages: list[int], password: str | None = None):
         yield dict(zip(pages, pdf.pages))
 
 
+def pdfium_title(tp) -> list[str]:
+    """The page's title from pypdfium2's text page: the runs (lines) of words set in the
+    largest type (letters' loose box heights; pypdfium2's font size is the nominal one,
+    before the text matrix scales it); figures in large type (KPI numbers) are not title."""
+    import pypdfium2.raw as pdfium_c
+
+    chars = []
+    for i in range(tp.count_chars()):
+        left, bottom, right, top = tp.get_charbox(i, loose=True)
+        chars.append((chr(pdfium_c.FPDFText_GetUnicode(tp.raw, i)), top - bottom))
+    heights = [h for ch, h in chars if ch.isalpha()]
+    if not heights:
+        return []
+    big = 0.85 * max(heights)
+    runs, run = [], ""
+    for ch, h in chars:
+        if h >= big and (ch.isalnum() or ch in " -–'’&"):
+            run += ch
+        elif run.strip():
+            runs.append(run.strip())
+            run = ""
+    if run.strip():
+        runs.append(run.strip())
+    runs = [r for r in runs if sum(ch.isalpha() for ch in r) >= 2]
+    return runs if sum(len(r) for r in runs) <= 160 and sum(ch.isalpha() for r in runs for ch in r) >= 4 else []
+
+
 def pdfium_texts(path: str) -> list[str]:
     doc = open_pdfium(path)
     try:

@@ -12,7 +12,8 @@ import pytest
 
 from common.settings import shared_dir
 from extractors.document import LAYOUT_BUDGET, LAYOUT_MIN_BUDGET, layout_pages, read_document
-from extractors.layout import bullet_chunks, history_columns, read_layout, table_score, without_footnote_marks
+from extractors.layout import (bullet_chunks, history_columns, kpi_chunks, read_layout, table_score,
+                               without_footnote_marks)
 from extractors.pdftext import pdfium_texts
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures"))
@@ -106,6 +107,22 @@ def test_a_paragraph_above_a_list_is_not_its_heading():
     text = "Targets\n• 2030: 50% cut in\nScope 1 and 2 emissions.\n• 2040: net zero"
     assert bullet_chunks(text) == ["Targets: 2030: 50% cut in Scope 1 and 2 emissions.",
                                    "Targets: 2040: net zero"]
+
+
+# ---- KPI boxes
+def test_kpi_figures_are_read_with_their_labels_under_the_page_title(fx):
+    doc = read_document(str(fx["kpi_boxes"]))
+    title = " ".join(lf.KPI_TITLE)
+    assert [row for _, row in doc.rows] == [
+        f"{title}: GHG intensity 20-30% CORPORATE-WIDE", f"{title}: Methane intensity 70-80% UPSTREAM"]
+    assert doc.stats["kpi_rows"] == 2  # from pypdfium2: text and character boxes
+    assert {("interim_target", 2030, 20.0), ("interim_target", 2030, 70.0)} <= keys(doc)
+
+
+def test_kpi_chunks_need_a_title_and_a_label():
+    text = "GHG\nintensity\n20-30%\nCORPORATE-WIDE\nWe grew.\n46%"
+    assert kpi_chunks(text, []) == []  # no title in large type: no context for the figures
+    assert kpi_chunks(text, ["2030 plans"]) == ["2030 plans: GHG intensity 20-30% CORPORATE-WIDE"]
 
 
 # ---- which pages pdfplumber reads

@@ -198,6 +198,8 @@ def test_part_of_company_and_headline_share():
     # a row of years or of columns is one share and its history
     ("Renewable electricity share: 2023 72% 2022 65% 2021 58%", {("green_power_share", 2023, 72.0)}),
     ("Percentage of renewable electricity 68 % 61 % 55 %", {("green_power_share", None, 68.0)}),
+    # a share of sites is not a share of electricity
+    ("85% of our sites are powered by renewable electricity.", set()),
     # a targets-table row
     ("Target: 100% renewable electricity by 2030. Progress: 67%",
      {("renewable_electricity_target", 2030, 100.0)}),
@@ -310,3 +312,10 @@ def test_jianpai_alone_names_emissions():
 ])
 def test_sbti_mention_vs_commitment(text, own):
     assert ("sbti" in {f.metric for f in extract_facts([(2, text)], ref_year=2021)}) == own
+
+
+def test_the_share_of_some_sites_is_a_part_of_the_company():
+    facts = extract_facts([(1, "In 2023, 92% of our manufacturing sites used 100% renewable electricity.")],
+                          ref_year=REF)
+    assert [(f.metric, f.value, f.rule) for f in facts] == [("green_power_share", 100.0, "en.share_part")]
+    assert facts[0].confidence < 0.5

@@ -241,6 +241,13 @@ NOT_PART = re.compile(r"^(?:January|February|March|April|May|June|July|August|Se
                       r"December|Scope|Scopes|Our|The|This|Group|Company|Bank|FY|Q\d)\b")
 
 
+# "92% of our manufacturing sites": a share of sites, not of electricity; a share told after it
+# is those sites' share
+SHARE_OF_SITES = re.compile(r"\d+(?:\.\d+)?\s?%\s*of\s+(?:our|the|all|its)?\s*(?:[\w-]+\s+){0,2}?(?:sites|"
+                            r"facilities|plants|factories|offices|stores|buildings|data cent(?:er|re)s|suppliers|"
+                            r"locations)\b", re.I)
+
+
 def _part_of_company(ctx: str) -> str | None:
     """The region, site or business a share is told for, if ctx names one."""
     for m in PART.finditer(ctx):
@@ -402,6 +409,9 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             continue
         if re.search(r"\bfrom\s*$|\(\s*(?:FY\s?)?20\d\d\s*:\s*$", s[max(0, a - 12):a], re.I):
             continue  # an earlier value: "up from 52% in 2021", "85% in 2023 (2022: 79%)"
+        if re.match(r"^\s*of\s+(?:our|the|all|its)?\s*(?:[\w-]+\s+){0,2}?(?:sites|facilities|plants|factories|offices|"
+                    r"stores|buildings|data cent(?:er|re)s|suppliers|locations)\b", after, re.I):
+            continue  # "85% of our sites are powered by renewable electricity": a share of sites
         if re.match(r"^\s*\d[\d.,]*\s+\d[\d.,]*\s", after):
             continue  # "Renewable Electricity 8 % 100 100 100": a unit (and footnote) column
         y = _target_year(s, years, a, b, ref)
@@ -424,7 +434,8 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             ys = [(a - x.end if x.end <= a else x.pos - b + 2, x) for x in years if x.year <= ref]
             ys = [(d, x) for d, x in ys if d < 80]
             asof = min(ys, key=lambda dx: dx[0])[1].year if ys else None
-            part = _part_of_company(s[max(0, a - 50):b + 50])
+            part = _part_of_company(s[max(0, a - 50):b + 50]) or (
+                "some sites" if SHARE_OF_SITES.search(s[max(0, a - 80):a]) else None)
             found.append(RuleHit("green_power_share", asof, v, "achieved", scope=part or _scope(near),
                                  evidence=sentence_evidence(s, a, b), rule="en.share_part" if part else "en.share",
                                  confidence=0.5 if part else 1.0))

@@ -26,8 +26,11 @@ A dead site or a broken PDF fails that company's document, never the run: failur
 worker, a locked file), never bad input. Every task that opens the DuckDB file (prepare,
 discover, load, detect_changes, alert) runs in the pool `carbonwatch_duckdb_writer` (1 slot)
 and on the Celery queue `duckdb_writer`; the fetch and extract shards run in parallel on any
-worker (they share the raw folder). A task that fails after its retries, or a run that fails, writes a failure alert
-(carbonwatch/alerting/callbacks.py).
+worker (they share the raw folder). A task that fails after its retries, or a run that fails,
+writes a failure alert (carbonwatch/alerting/callbacks.py). Each document's download and each
+company's crawl have a budget that ends well inside the fetch task's timeout (a company's share
+of the shard's); should a shard's fetch or extract task still fail, extract, validate and load
+take what arrived (docs/reliability.md) and the run names the missing companies.
 """
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ from airflow.sdk import Asset, dag, get_current_context, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from carbonwatch.alerting.callbacks import on_dag_failure, on_task_failure
-from common.settings import DUCKDB_POOL, DUCKDB_QUEUE
+from common.settings import DUCKDB_POOL, DUCKDB_QUEUE, FETCH_TASK_TIMEOUT
 
 # The DuckDB warehouse as an Airflow asset: `alert` (the last writer of a run) updates it,
 # carbonwatch_reporting is scheduled on it. The event's extra carries the warehouse path.
@@ -58,6 +61,9 @@ default_args = {
 }
 # Everything that opens the DuckDB file: one at a time, on the worker that holds the file.
 writer = {"pool": DUCKDB_POOL, "queue": DUCKDB_QUEUE}
+# A company whose fetch or extract task still fails must not cost the others their night:
+# the next steps run once everything upstream is done and take what arrived.
+takes_what_arrived = {"trigger_rule": "all_done_min_one_success"}
 
 
 @dag(
@@ -94,27 +100,30 @@ def carbonwatch_nightly():
 
         return tasks.discover(ctx)
 
-    # one shard's crawls (a few minutes): polite delays; site faults are recorded, not raised
-    @task(execution_timeout=timedelta(minutes=60), max_active_tis_per_dagrun=8, show_return_value_in_logs=False)
+    # one shard's crawls (a few minutes): polite delays; site faults are recorded, not raised;
+    # each company's budget is its share of this timeout (common.settings.crawl_budget, tasks.fetch)
+    @task(execution_timeout=timedelta(seconds=FETCH_TASK_TIMEOUT), max_active_tis_per_dagrun=8,
+          show_return_value_in_logs=False)
     def fetch(shard: dict, ctx: dict) -> dict:
         from carbonwatch.orchestration import tasks
 
         return tasks.fetch(ctx, shard)
 
     # each PDF has its own time/memory cap (extractors/document.py, 300 s default)
-    @task(execution_timeout=timedelta(minutes=90), max_active_tis_per_dagrun=8, show_return_value_in_logs=False)
+    @task(execution_timeout=timedelta(minutes=90), max_active_tis_per_dagrun=8, show_return_value_in_logs=False,
+          **takes_what_arrived)
     def extract(fetched: dict, ctx: dict) -> dict:
         from carbonwatch.orchestration import tasks
 
         return tasks.extract(ctx, fetched)
 
-    @task(execution_timeout=timedelta(minutes=15))
+    @task(execution_timeout=timedelta(minutes=15), **takes_what_arrived)
     def validate(ctx: dict, extracted: list) -> dict:
         from carbonwatch.orchestration import tasks
 
         return tasks.validate(ctx, list(extracted))
 
-    @task(execution_timeout=timedelta(minutes=30), **writer)
+    @task(execution_timeout=timedelta(minutes=30), **writer, **takes_what_arrived)
     def load(ctx: dict, fetched: list, extracted: list, validated: dict) -> dict:
         from carbonwatch.orchestration import tasks
 
@@ -130,7 +139,8 @@ def carbonwatch_nightly():
     def alert(ctx: dict, counts: dict) -> dict:
         from carbonwatch.orchestration import tasks
 
-        result = tasks.alert(ctx, counts)
+        conf = dict(get_current_context()["dag_run"].conf or {})
+        result = tasks.alert(ctx, counts, webhook_url=conf.get("alert_webhook"))
         outlet_events = get_current_context().get("outlet_events")
         if outlet_events is not None:  # tell carbonwatch_reporting which warehouse changed
             outlet_events[WAREHOUSE_ASSET].extra = {

@@ -13,23 +13,37 @@ import logging
 import traceback
 from pathlib import Path
 
-from common import settings
+from common import interrupt, settings
 
 log = logging.getLogger("carbonwatch")
+
+
+def stop_point(step: str) -> None:
+    """Where a stop request (SIGTERM / SIGINT) ends a run: before a step starts. Under Airflow
+    the step fails without retries (AirflowFailException): a stop is not a fault to retry."""
+    interrupt.rearm()  # Airflow's task runner replaced our SIGTERM handler for this task
+    try:
+        interrupt.check(step)
+    except interrupt.RunStopped as exc:
+        try:
+            from airflow.sdk.exceptions import AirflowFailException
+        except ImportError:  # pragma: no cover - in-process without Airflow
+            raise exc from None
+        raise AirflowFailException(str(exc)) from None
 
 
 def prepare(conf: dict | None, run_id: str) -> dict:
     """Resolve settings, bootstrap a new warehouse from the 100-case report, register the
     sources' own companies (company_id rows), open the run. A bad sources file raises ValueError."""
+    stop_point("prepare")
     from extractors.sources import read_sources
     from warehouse.companies import register_companies
-    from warehouse.db import connect
-    from warehouse.db import utcnow
+    from warehouse.db import connect, utcnow
     from warehouse.runs import is_bootstrapped, start_run
 
     ctx = settings.resolve(conf) | {"run_id": run_id}
-    sources = read_sources(ctx["sources"])
-    con = connect(ctx["warehouse"])
+    sources = read_sources(ctx["sources"], settings.max_sources())  # a bad sources file fails before anything is written
+    con = connect(ctx["warehouse"])  # refuses someone else's DuckDB file before writing to it
     try:
         if not is_bootstrapped(con):
             bootstrap_warehouse(con, ctx["report"], gx_root=settings.gx_root(ctx), run_name=f"bootstrap-{run_id}")
@@ -62,21 +76,21 @@ def bootstrap_warehouse(con, report: str, gx_root: str | None = None, run_name: 
 def discover(ctx: dict) -> list[dict]:
     """The companies to crawl, each with what earlier runs know of its documents, written as
     shards to the work folder. Returns one small descriptor per shard (what fetch maps over)."""
+    stop_point("discover")
     from carbonwatch.orchestration.shards import plan_shards, run_dir, write_jsonl
     from extractors.sources import read_sources
-    from warehouse.db import connect
+    from warehouse.db import connect, rows
 
-    sources = read_sources(ctx["sources"])
+    sources = read_sources(ctx["sources"], settings.max_sources())
     con = connect(ctx["warehouse"], read_only=True)  # prepare created it; discover only reads
     try:
         known_cases = {r[0] for r in con.execute("SELECT case_no FROM companies").fetchall()}
         by_company_id = dict(con.execute(
             "SELECT company_id, case_no FROM companies WHERE company_id IS NOT NULL").fetchall())
         known: dict[int, dict] = {}  # case_no -> {url: validators and sha256 last seen there}
-        cur = con.execute("SELECT case_no, url, etag, last_modified, document_id AS sha256 FROM document_urls")
-        for case_no, url, etag, last_modified, sha256 in cur.fetchall():
-            known.setdefault(case_no, {})[url] = {"url": url, "etag": etag, "last_modified": last_modified,
-                                                  "sha256": sha256}
+        for r in rows(con, "SELECT u.case_no, u.url, u.etag, u.last_modified, u.document_id AS sha256, d.error "
+                           "FROM document_urls u LEFT JOIN documents d USING (document_id)"):
+            known.setdefault(r.pop("case_no"), {})[r["url"]] = r
     finally:
         con.close()
     items = []
@@ -109,7 +123,13 @@ def fetch(ctx: dict, shard: dict) -> dict:
     recorded per company and document, never raised."""
     from carbonwatch.orchestration.shards import read_jsonl, stage_path, write_jsonl
 
-    crawls = _in_threads(ctx, lambda item: fetch_company(ctx, item), list(read_jsonl(shard["path"])))
+    items = list(read_jsonl(shard["path"]))
+    # each company's crawl budget is its share of the task's: the shard ends inside its timeout
+    threads = min(int(ctx.get("shard_threads") or 1), max(len(items), 1))
+    share = settings.COMPANY_BUDGET_SHARE * settings.FETCH_TASK_TIMEOUT * threads / max(len(items), 1)
+    budget = settings.crawl_budget(ctx.get("document_deadline"), ctx.get("company_budget"))["company_budget"]
+    company_ctx = ctx | {"company_budget": min(budget, share)}
+    crawls = _in_threads(ctx, lambda item: fetch_company(company_ctx, item), items)
     path = stage_path(ctx, "crawls", shard["shard"])
     write_jsonl(path, crawls)
     docs = [d for c in crawls for d in c.get("documents", [])]
@@ -121,6 +141,7 @@ def fetch(ctx: dict, shard: dict) -> dict:
 
 def fetch_company(ctx: dict, item: dict) -> dict:
     """Crawl one company's site. Never raises for the site's faults: they are recorded."""
+    stop_point("fetch")
     from extractors.crawl import CrawlConfig, crawl_source
     from warehouse.db import utcnow
 
@@ -128,7 +149,9 @@ def fetch_company(ctx: dict, item: dict) -> dict:
     if item.get("unknown_case"):
         return {"case_no": source["case_no"], "landing_url": source["landing_url"], "documents": [], "log": [],
                 "error": f"case_no {source['case_no']} is not one of the seed reports' cases"}
-    config = CrawlConfig(per_host_delay=ctx.get("per_host_delay", 0.0))
+    budget = settings.crawl_budget(ctx.get("document_deadline"), ctx.get("company_budget"))
+    config = CrawlConfig(per_host_delay=ctx.get("per_host_delay", 0.0), total_timeout=budget["document_deadline"],
+                         company_budget=budget["company_budget"])
     try:
         return crawl_source(source, Path(ctx["raw_dir"]), item.get("known") or {}, config)
     except Exception as exc:  # a crawler bug must fail this company, not the run
@@ -142,6 +165,7 @@ def fetch_company(ctx: dict, item: dict) -> dict:
 def extract(ctx: dict, fetched: dict) -> dict:
     """Extract facts from the new documents of a shard's crawls (from fetch's file); results go
     to the work folder. One broken PDF fails that document only."""
+    stop_point("extract")
     from carbonwatch.orchestration.shards import read_jsonl, stage_path, write_jsonl
 
     todo = [(crawl["case_no"], doc) for crawl in read_jsonl(fetched["path"]) for doc in crawl.get("documents", [])
@@ -176,6 +200,7 @@ def extract_one(case_no: int, doc: dict) -> dict:
 def validate(ctx: dict, extracted: list[dict]) -> dict:
     """Great Expectations on every new fact (read from extract's files); writes only which facts
     failed which expectation, so every fact is kept once, in its extraction file."""
+    stop_point("validate")
     from carbonwatch.orchestration.shards import read_stage, run_dir, write_json
     from expectations.validate import validate_facts
 
@@ -190,26 +215,38 @@ def validate(ctx: dict, extracted: list[dict]) -> dict:
 
 
 def load(ctx: dict, fetched: list[dict], extracted: list[dict], validated: dict) -> dict:
-    """The single writer: one transaction over the stage files of every shard."""
-    from carbonwatch.orchestration.shards import read_stage
+    """The single writer: one transaction over the stage files of every shard that arrived."""
+    stop_point("load")
+    from carbonwatch.orchestration.shards import read_jsonl, read_stage, run_dir
     from warehouse.db import connect
     from warehouse.loads import load_batch
 
+    if not fetched:  # load runs once one upstream succeeded: not when discover or every fetch failed
+        raise RuntimeError("no shard's crawls arrived (discover or every fetch task failed): nothing to load")
+    # the companies of a shard whose fetch task failed have no crawl here: the others are loaded, the run says so
+    arrived_shards = {run_dir(ctx) / "shards" / f"{f['shard']:04d}.jsonl" for f in fetched}
+    missing = sorted(item["source"]["case_no"] for path in sorted((run_dir(ctx) / "shards").glob("*.jsonl"))
+                     if path not in arrived_shards for item in read_jsonl(path))
     crawls = list(read_stage(fetched))
     extractions = list(read_stage(extracted))
-    validation = json.loads(Path(validated["path"]).read_text(encoding="utf-8"))
+    # no validation arrived: no fact enters unvalidated (documents and the fetch log still load)
+    validation = (json.loads(Path(validated["path"]).read_text(encoding="utf-8")) if validated
+                  else {"quarantined": [], "results": []})
     failed = {(q["document_id"], q["index"]) for q in validation["quarantined"]}
     valid = [{"document_id": e["document_id"], "case_no": e["case_no"], "fact": f}
-             for e in extractions for i, f in enumerate(e.get("facts", [])) if (e["document_id"], i) not in failed]
+             for e in extractions for i, f in enumerate(e.get("facts", []))
+             if validated and (e["document_id"], i) not in failed]
     con = connect(ctx["warehouse"])
     try:
-        return load_batch(con, ctx["run_id"], crawls, extractions,
-                          {"valid": valid, "quarantined": validation["quarantined"], "results": validation["results"]})
+        counts = load_batch(con, ctx["run_id"], crawls, extractions,
+                            {"valid": valid, "quarantined": validation["quarantined"], "results": validation["results"]})
     finally:
         con.close()
+    return counts | ({"companies_missing": missing} if missing else {})
 
 
 def detect_changes(ctx: dict, counts: dict) -> dict:
+    stop_point("detect_changes")
     from warehouse.db import connect
     from warehouse.history import update_history
 
@@ -220,26 +257,46 @@ def detect_changes(ctx: dict, counts: dict) -> dict:
         con.close()
 
 
-def alert(ctx: dict, counts: dict) -> dict:
+def alert(ctx: dict, counts: dict, webhook_url: str | None = None) -> dict:
     """Deliver every undelivered alert (Airflow notifier: outbox, webhook, SMTP), close the run,
     then publish the read-only snapshot analysts open (atomically: they never see a half-loaded
-    state, and their connections never block the next load)."""
+    state, and their connections never block the next load). `webhook_url`: the run's conf or
+    Variable (never in ctx, which Airflow stores); the Connection or environment otherwise.
+    A snapshot that cannot be published leaves the run recorded as failed, with the reason."""
+    stop_point("alert")
     from carbonwatch.alerting.notifiers import CarbonwatchAlertNotifier
     from warehouse.db import connect
     from warehouse.runs import finish_run
     from warehouse.snapshot import publish_snapshot
 
     notifier = CarbonwatchAlertNotifier(warehouse=ctx["warehouse"], outbox=ctx.get("outbox"),
-                                        webhook_url=ctx.get("alert_webhook"))
+                                        webhook_url=webhook_url or settings.airflow_values().get("alert_webhook"))
     notifier({"run_id": ctx["run_id"], "params": {}})
     delivery = notifier.result or {}
     con = connect(ctx["warehouse"])
     try:
         finish_run(con, ctx["run_id"], counts | {"alerts": counts.get("alerts", 0)})
+        if counts.get("companies_missing"):
+            from warehouse.guard import note_run
+
+            note_run(con, ctx["run_id"], "no crawl arrived for case(s) "
+                     + ", ".join(map(str, counts["companies_missing"])) + " (their fetch or extract task failed); "
+                     "the other companies were loaded")
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    publish_snapshot(ctx["warehouse"])
+    try:
+        publish_snapshot(ctx["warehouse"])
+    except Exception as exc:
+        from warehouse.guard import end_run
+
+        con = connect(ctx["warehouse"])
+        try:
+            end_run(con, ctx["run_id"], "failed", f"snapshot not published: {type(exc).__name__}: {exc}",
+                    only_if_running=False)
+        finally:
+            con.close()
+        raise
     if ctx.get("work_dir"):
         from carbonwatch.orchestration.shards import prune_work
 

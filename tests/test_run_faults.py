@@ -65,7 +65,8 @@ def test_a_failed_fetch_task_leaves_the_other_companies_loaded_and_the_snapshot_
     with CrawlServer() as srv:
         serve_two_companies(srv)
         conf = {"sources": str(write_sources(tmp_path / "sources.csv", srv)), "warehouse": str(wh),
-                "raw_dir": str(tmp_path / "raw"), "outbox": str(tmp_path / "alerts")}
+                "raw_dir": str(tmp_path / "raw"), "outbox": str(tmp_path / "alerts"),
+                "shard_size": 1}  # one company per shard: the slow company's shard is the one that dies
         t0 = time.monotonic()
         state, run_id = runner.run_once(conf, tmp_path / "run.log")
         elapsed = time.monotonic() - t0

@@ -199,6 +199,22 @@ _OTHERS_SHARE_ZH = re.compile(r"助力|帮助|赋能|协助|客户|用户|消费
 _SUPPLIER_OWN_ZH = re.compile(r"供应商[^。；]{0,20}?(?:已|承诺|制定|设立|设定|提出|宣布|将|报告|计划)")
 
 
+# a state, a policy paper or an industry states the goals of the sentence
+_OTHERS_SPEAK_ZH = re.compile(
+    r"(?:主席|总理|国务院|中共中央|政府)[^。；，,“”]{0,20}?(?:宣布|提出|指出|强调|表示|讲话)"
+    r"|(?:承诺|宣布|提出)(?:中国|我国|国家)将"
+    r"|《(?![^》]*(?:公司|集团|企业))[^》]{2,60}(?:意见|方案|规划|纲要|通知|决定)》[^。]{0,6}(?:指出|提出|明确|要求)"
+    r"|[\u4e00-\u9fff](?<![企创就事专作商职])业界?(?:希望|力争|计划|承诺)")
+# a sentence that goes on listing those goals: "到 2030 年，实现碳达峰并稳中有降；…"
+_GOAL_LIST_GOES_ON = re.compile(r"^\s*(?:到|至|在)?\s*20\d\d\s*年|国内生产总值|全社会|非化石能源消费")
+
+
+def others_speak_zh(s: str, before: bool) -> bool:
+    """Whether the goals in sentence s are a state's, a policy paper's or an industry's
+    rather than the company's (``before``: the sentence before was such a sentence)."""
+    return bool(_OTHERS_SPEAK_ZH.search(s)) or before and bool(_GOAL_LIST_GOES_ON.search(s))
+
+
 def supplier_own_zh(s: str) -> bool:
     """A supplier is the subject of its own commitment ("供应商——泰利森锂业，制定了…目标",
     "250 家供应商已承诺…"), not the object of the company's action ("推动核心供应商设立…")."""
@@ -217,7 +233,7 @@ _NATIONAL_EN = re.compile(
 # ----------------------------------------------------------------------------- zh rules
 _KW_ZH = {
     "peak": re.compile(r"碳达峰|达峰|达到峰值|达到排放峰值|排放峰值"),
-    "net_zero": re.compile(r"净零"),
+    "net_zero": re.compile(r"净零|(?:碳足迹|碳排放|排放)归零"),
     "carbon_neutral": re.compile(r"碳中和|气候中和"),
 }
 _NOT_TARGET_AFTER_ZH = {
@@ -405,8 +421,8 @@ def _scope_zh(ctx: str) -> str | None:
 
 _PCT_ZH = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]|百分之([零一二三四五六七八九十百]+)|百分百|(减半|一半)")
 _RED_VERB_ZH = re.compile(r"减少|降低|下降|削减|减排|减低|降幅|减幅|降")
-_EMIS_ZH = re.compile(r"排放|碳减排|降碳|减碳|碳足迹|碳强度|温室气体|甲烷|碳排|二氧化碳|CO2|CO₂|碳效率")
-_NOT_EMIS_ZH = re.compile(r"能耗|耗量|能源消耗|用电|电耗|能效|水耗|污染物|废弃物|废物|塑料|包装|用水|"
+_EMIS_ZH = re.compile(r"排放|减排|碳减排|降碳|减碳|碳足迹|碳强度|温室气体|甲烷|碳排|二氧化碳|CO2|CO₂|碳效率")
+_NOT_EMIS_ZH = re.compile(r"能耗|功耗|耗量|燃除|能源消耗|用电|电耗|能效|水耗|污染物|废弃物|废物|塑料|包装|用水|"
                           r"煤耗|油耗|能源强度|用能|成本|氮氧化物|二氧化硫|颗粒物|粉尘|能源使用")
 _RE_WORD_ZH = re.compile(r"可再生能源|可再生电力|绿色电力|绿电|清洁能源|清洁电力|光伏|非化石能源|RE100")
 _RE_NOT_ZH = re.compile(r"解决方案|为客户|乃至|甚至|装机|发电量|产能|投资|吉瓦|兆瓦|GW|MW|资产|收入|营收|市场份额|份额|产量|"
@@ -426,6 +442,9 @@ def _pct_value(m: re.Match) -> float | None:
     return None
 
 
+_RANGE_LOW = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*[%％]?\s*[-–—~～]\s*$")
+
+
 def _zh_pct_metrics(s: str, years: list[Year], ref: int) -> list[tuple]:
     found = []
     last_target = None
@@ -436,6 +455,9 @@ def _zh_pct_metrics(s: str, years: list[Year], ref: int) -> list[tuple]:
         v = _pct_value(m)
         if v is None or v <= 0 or v > 100:
             continue
+        rng = _RANGE_LOW.search(s[max(0, m.start() - 12):m.start()])
+        if rng:  # "减少 20-30%": a range counts at its lower bound
+            v = float(rng.group(1))
         lo, hi = clause_bounds(s, m.start(), m.end())
         clause = s[lo:hi]
         rel = m.start() - lo
@@ -883,7 +905,7 @@ def _sentence_facts(s: str, ref: int) -> list[tuple]:
 
 
 _TRIGGER = re.compile(
-    r"碳达峰|达峰|峰值|净零|碳中和|气候中和|%|％|百分|RE100|SBTi|科学|可再生|绿电|绿色电力|清洁能源|减半|"
+    r"碳达峰|达峰|峰值|净零|归零|碳中和|气候中和|%|％|百分|RE100|SBTi|科学|可再生|绿电|绿色电力|清洁能源|减半|"
     r"net[- ]zero|neutral|peak|renewable|science[- ]based|percent|half|halve|third|quarter", re.I)
 
 
@@ -898,13 +920,15 @@ def extract_facts(chunks: Iterable[tuple[int, str]], ref_year: int | None = None
         if not _TRIGGER.search(text):
             continue
         prev: list[tuple] = []
+        others = False
         for a, b in sentences(text):
             s = text[a:b]
+            others = others_speak_zh(s, others)
             ext = _extension(s, prev, ref)
             if not _TRIGGER.search(s) and not ext:
                 prev = []
                 continue
-            found = sentence_facts(s, ref) + ext
+            found = [] if others else sentence_facts(s, ref) + ext
             prev = found or prev
             for metric, year, value, base, scope, status, ev in found:
                 if not ev or ev not in text:

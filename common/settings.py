@@ -12,6 +12,8 @@ Environment variables (all optional):
   CARBONWATCH_SHARED     the shared read-only data: seeds, reports, real PDFs (default ../shared)
   CARBONWATCH_REPORT     the 100-case report PDF used to bootstrap a new warehouse
                          (default $CARBONWATCH_SHARED/reports/report100-2023.zh.pdf)
+  CARBONWATCH_SECOND_REPORT  a second seed report (titled company cases) loaded with it
+                         (default $CARBONWATCH_SHARED/reports/amcham-dual-carbon.zh.pdf; "none": only the first)
   CARBONWATCH_GX         Great Expectations' file context (default: `gx` beside the warehouse)
   CARBONWATCH_CONTACT    contact put in the crawler's User-Agent
   CARBONWATCH_PER_HOST_DELAY  seconds between two requests to one host (default 0)
@@ -44,6 +46,7 @@ AIRFLOW_VARIABLES = {  # Airflow Variable -> setting
     "carbonwatch_warehouse": "warehouse",
     "carbonwatch_raw_dir": "raw_dir",
     "carbonwatch_report": "report",
+    "carbonwatch_second_report": "second_report",
     "carbonwatch_outbox": "outbox",
     "carbonwatch_alert_webhook": "alert_webhook",
 }
@@ -76,6 +79,7 @@ class Settings:
     sources: str
     raw_dir: str
     report: str
+    second_report: str | None
     outbox: str
     alert_webhook: str | None
     per_host_delay: float
@@ -101,6 +105,8 @@ class Settings:
             sources=path("sources", "SOURCES", REPO / "sources" / "mirror.csv"),
             raw_dir=path("raw_dir", "RAW", var / "raw"),
             report=path("report", "REPORT", shared_dir() / "reports" / "report100-2023.zh.pdf"),
+            second_report=None if str(given.get("second_report") or env("SECOND_REPORT") or "").lower() == "none"
+            else path("second_report", "SECOND_REPORT", shared_dir() / "reports" / "amcham-dual-carbon.zh.pdf"),
             outbox=path("outbox", None, var / "alerts"),
             alert_webhook=given.get("alert_webhook") or env("ALERT_WEBHOOK"),
             per_host_delay=float(given.get("per_host_delay", env("PER_HOST_DELAY", "0"))),

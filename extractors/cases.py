@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from common.schema import INDUSTRIES, SECTORS, Case
 
 from .facts import extract_facts
-from .pdftext import join_lines, pdfium_texts, plumber_texts, split_lines
+from .pdftext import join_lines, pdf_title, pdfium_texts, plumber_texts, split_lines
 from .titled_cases import publication_year, segment_titled_cases
 
 PROFILE = "公司简介"
@@ -214,6 +214,27 @@ def segment_cases(pdf_path: str) -> list[Case]:
     for c in cases:
         c.ref_year = year  # the report's year: past years are achievements
     return cases
+
+
+# a line that is only an organisation's name: the report's signature or running footer
+_ORG_LINE = re.compile(r"^[\u4e00-\u9fff]{2,24}(?:商会|委员会|协会|研究院|研究中心|基金会|联合会)$")
+
+
+def report_info(pdf_path: str, cases: list[Case]) -> dict:
+    """What the warehouse records of a seed report: its title (the PDF's), publisher (the
+    organisation line it signs with or repeats as footer), year (its cases' reference year)
+    and pages."""
+    raw = pdfium_texts(pdf_path)
+    orgs = Counter()
+    for text in raw:
+        for line in split_lines(text):
+            line = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", line.strip())
+            line = re.sub(r"\s*\d{1,4}$", "", line)
+            if _ORG_LINE.match(line):
+                orgs[line] += 1
+    return {"title": pdf_title(pdf_path), "publisher": orgs.most_common(1)[0][0] if orgs else None,
+            "year": next((c.ref_year for c in cases if getattr(c, "ref_year", None)), None),
+            "pages": len(raw)}
 
 
 def case_record(case: Case) -> dict:

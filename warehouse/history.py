@@ -16,6 +16,7 @@ from datetime import datetime
 from common.schema import Fact
 from transforms.diff import Change, Target, diff_targets, targets_from_facts
 from warehouse.db import rows, transaction, utcnow
+from warehouse.sources import refresh_source_targets
 
 
 def _short_hash(*parts) -> str:
@@ -51,6 +52,7 @@ def _history_targets(con, case_no: int) -> dict[str, Target]:
 def apply_history(con, run_id: str, now: datetime, on_step: Callable[[str], None] | None = None) -> dict:
     """The history update inside the caller's transaction (update_history, or the bootstrap's).
     `on_step("history")` is called after each company diffed."""
+    refresh_source_targets(con)
     companies = rows(con, "SELECT case_no, name, baseline_run_id, diffed_document_id FROM companies ORDER BY case_no")
     current_documents = _current_documents(con)
     history_rows = alerts = 0

@@ -18,10 +18,10 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 
 CREATE TABLE IF NOT EXISTS companies (
-    case_no      INTEGER PRIMARY KEY,          -- k-th 公司简介 of the 100-case report
+    case_no      INTEGER PRIMARY KEY,          -- company id: k-th case of the 100-case report; 101.. companies first seen in a later seed report
     name         VARCHAR NOT NULL,
-    sector       VARCHAR NOT NULL,
-    industry     VARCHAR NOT NULL,
+    sector       VARCHAR,                      -- the 100-case report's classification (NULL for companies of other reports)
+    industry     VARCHAR,
     report_pages INTEGER[] NOT NULL,           -- pages of the case in the report
     landing_url  VARCHAR,                      -- from the sources file, when one was given
     baseline_run_id VARCHAR,                   -- run whose targets became the baseline (raised no alerts)
@@ -30,6 +30,38 @@ CREATE TABLE IF NOT EXISTS companies (
 -- The document the company's targets were last diffed against: the same document again
 -- cannot change its history, so detect_changes skips it (warehouses made before it get it here).
 ALTER TABLE companies ADD COLUMN IF NOT EXISTS diffed_document_id VARCHAR;
+-- Seed reports (warehouses made before them: every company is the 100-case report's, report_no NULL).
+ALTER TABLE companies ADD COLUMN IF NOT EXISTS report_no INTEGER;          -- seed report that first listed the company
+ALTER TABLE companies ADD COLUMN IF NOT EXISTS name_variants VARCHAR[];    -- comparable forms of its names (transforms.names)
+ALTER TABLE companies ALTER COLUMN sector DROP NOT NULL;
+ALTER TABLE companies ALTER COLUMN industry DROP NOT NULL;
+
+-- The seed reports a warehouse was bootstrapped from, each also a row of documents.
+CREATE TABLE IF NOT EXISTS reports (
+    report_no   INTEGER PRIMARY KEY,           -- 1: the 100-case report (the v_report_tables view reproduces its tables); 2..: later seed reports
+    title       VARCHAR NOT NULL,              -- the PDF's title
+    publisher   VARCHAR,                       -- the organisation the report names itself by (signature or running footer)
+    year        INTEGER,                       -- the report's year
+    sha256      VARCHAR NOT NULL UNIQUE,       -- of the file; = documents.document_id
+    file_path   VARCHAR,
+    pages       INTEGER,
+    cases       INTEGER NOT NULL,
+    run_id      VARCHAR NOT NULL,              -- the bootstrap run that loaded it
+    loaded_at   TIMESTAMP NOT NULL
+);
+
+-- Every case of every seed report and the company it is about: one company, several cases.
+CREATE TABLE IF NOT EXISTS report_cases (
+    report_no      INTEGER NOT NULL,
+    report_case_no INTEGER NOT NULL,           -- k-th case of that report
+    case_no        INTEGER NOT NULL,           -- the company (companies.case_no)
+    name           VARCHAR NOT NULL,           -- the company's name in that report
+    title          VARCHAR,                    -- the case's title, for reports whose cases have one
+    pages          INTEGER[] NOT NULL,
+    facts          INTEGER NOT NULL,
+    matched_on     VARCHAR,                    -- the name form shared with a company of an earlier report
+    PRIMARY KEY (report_no, report_case_no)
+);
 
 CREATE TABLE IF NOT EXISTS documents (
     document_id   VARCHAR PRIMARY KEY,         -- sha256 of the bytes; 'url:<sha256 of url>' when never fetched
@@ -165,4 +197,23 @@ CREATE TABLE IF NOT EXISTS alert_deliveries (
     delivered_at TIMESTAMP NOT NULL,
     detail       VARCHAR,                      -- e.g. the outbox file or the receiving host (never a secret)
     PRIMARY KEY (alert_id, channel)            -- one change reaches one channel once
+);
+
+-- What each source (a seed report or a company's own report) says of each company's
+-- targets, one row per target key: the same target told differently by two sources is a
+-- source conflict (v_source_conflicts), not a change. Filled from facts by every history update.
+CREATE TABLE IF NOT EXISTS source_targets (
+    case_no     INTEGER NOT NULL,
+    document_id VARCHAR NOT NULL,
+    target_key  VARCHAR NOT NULL,
+    metric      VARCHAR NOT NULL,
+    value       VARCHAR NOT NULL,              -- canonical text, as in target_history
+    year        INTEGER,
+    number      DOUBLE,
+    status      VARCHAR,
+    base_year   INTEGER,
+    scope       VARCHAR,
+    page        INTEGER,
+    evidence    VARCHAR,
+    PRIMARY KEY (case_no, document_id, target_key)
 );

@@ -16,7 +16,7 @@ log = logging.getLogger("carbonwatch")
 
 
 def prepare(conf: dict | None, run_id: str) -> dict:
-    """Resolve settings, bootstrap a new warehouse from the 100-case report, open the run."""
+    """Resolve settings, bootstrap a new warehouse from the seed reports, open the run."""
     from warehouse.db import connect
     from warehouse.runs import is_bootstrapped, start_run
 
@@ -24,28 +24,44 @@ def prepare(conf: dict | None, run_id: str) -> dict:
     con = connect(ctx["warehouse"])
     try:
         if not is_bootstrapped(con):
-            bootstrap_warehouse(con, ctx["report"], gx_root=settings.gx_root(ctx), run_name=f"bootstrap-{run_id}")
+            bootstrap_warehouse(con, ctx["report"], gx_root=settings.gx_root(ctx), run_name=f"bootstrap-{run_id}",
+                                second_report=ctx.get("second_report"))
         start_run(con, run_id, ctx["sources"])
     finally:
         con.close()
     return ctx
 
 
-def bootstrap_warehouse(con, report: str, gx_root: str | None = None, run_name: str | None = None) -> dict:
+def bootstrap_warehouse(con, report: str, gx_root: str | None = None, run_name: str | None = None,
+                        second_report: str | None = None) -> dict:
+    """Load a new warehouse from the 100-case report and, when given, a second seed report
+    (its cases' companies matched to the first report's by name, or added)."""
     from expectations.validate import validate_companies
-    from extractors.cases import case_record, segment_cases
+    from extractors.cases import case_record, report_info, segment_cases
+    from transforms.names import text_aliases
     from warehouse.db import utcnow
     from warehouse.runs import bootstrap
 
-    if not Path(report).is_file():
-        raise FileNotFoundError(f"the 100-case report is needed to bootstrap a new warehouse: {report} not found "
-                                "(set CARBONWATCH_REPORT)")
-    records = [case_record(c) for c in segment_cases(report)]
+    def seed(path: str, which: str) -> tuple[list[dict], dict]:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"the {which} is needed to bootstrap a new warehouse: {path} not found")
+        cases = segment_cases(path)
+        records = []
+        for c in cases:
+            text = "".join(t for _, t in c.chunks)
+            aliases = {a for n in (c.name, getattr(c, "profile_name", None)) if n for a in text_aliases(n, text)}
+            records.append(case_record(c) | {"aliases": sorted(aliases | {getattr(c, "profile_name", None) or c.name})})
+        return records, report_info(path, cases)
+
+    records, meta = seed(report, "100-case report (CARBONWATCH_REPORT)")
     failed = [r for r in validate_companies(records, gx_root=gx_root, run_name=run_name) if not r["success"]]
     if failed:
         raise ValueError("the report's cases failed validation: " + "; ".join(r["expectation"] for r in failed))
-    counts = bootstrap(con, report, records, run_id=f"bootstrap-{utcnow():%Y%m%dT%H%M%S}")
-    log.info("bootstrapped the warehouse from %s: %s", report, counts)
+    more = [(second_report, *seed(second_report, "second seed report (CARBONWATCH_SECOND_REPORT)"))] \
+        if second_report else []
+    counts = bootstrap(con, report, records, run_id=f"bootstrap-{utcnow():%Y%m%dT%H%M%S}", meta=meta,
+                       more_reports=more)
+    log.info("bootstrapped the warehouse from %s: %s", ", ".join([report] + [m[0] for m in more]), counts)
     return counts
 
 

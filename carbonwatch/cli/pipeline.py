@@ -14,9 +14,12 @@ def _emit(obj: dict) -> None:
 @click.command()
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False))
 def cases(pdf: str) -> None:
-    """Print one JSON object per company case of the 100-case report PDF.
+    """Print one JSON object per company case of a seed report PDF.
 
-    {"case_no", "name", "sector", "industry", "pages": [...], "facts": [...]}
+    {"case_no", "name", "sector", "industry", "pages": [...], "facts": [...]}: the 100-case
+    report (cases headed by name / sector / industry and 公司简介); a report of titled cases
+    ("公司：标题", listed in a numbered case list, e.g. the AmCham dual-carbon report) adds
+    "title", with sector and industry null.
     """
     from extractors.cases import case_record, segment_cases
 
@@ -44,20 +47,23 @@ def extract(pdfs: tuple[str, ...]) -> None:
     sys.exit(1 if failed else 0)
 
 
-def _run_conf(sources, warehouse, report, raw_dir) -> dict:
+def _run_conf(sources, warehouse, report, raw_dir, second_report=None) -> dict:
     from common import settings
 
-    return settings.resolve({"sources": sources, "warehouse": warehouse, "report": report, "raw_dir": raw_dir})
+    return settings.resolve({"sources": sources, "warehouse": warehouse, "report": report, "raw_dir": raw_dir,
+                             "second_report": second_report})
 
 
 @click.command()
 @click.option("--sources", type=click.Path(exists=True, dir_okay=False), help="Sources CSV: case_no,name,landing_url[,allowed_domains,seed_urls,notes]. Default: sources/mirror.csv.")
 @click.option("--warehouse", type=click.Path(dir_okay=False), help="DuckDB file; a new one is first loaded with the report's 100 cases. Default: var/warehouse.duckdb.")
 @click.option("--report", type=click.Path(exists=True, dir_okay=False), help="The 100-case report PDF (bootstrap source).")
+@click.option("--second-report", help="A second seed report of titled cases loaded with it into a new warehouse "
+              "(default: ../shared/reports/amcham-dual-carbon.zh.pdf; 'none': only the 100-case report).")
 @click.option("--raw-dir", type=click.Path(file_okay=False), help="Where fetched documents are stored, content-addressed.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Airflow's task logs (default: var/logs/run-<time>.log).")
 @click.option("--verbose", is_flag=True, help="Show Airflow's task logs instead of writing them to the log file.")
-def run(sources, warehouse, report, raw_dir, log_file, verbose) -> None:
+def run(sources, warehouse, report, second_report, raw_dir, log_file, verbose) -> None:
     """Run the nightly DAG (carbonwatch_nightly) once, in-process, over SOURCES.
 
     Exits 0 when the run completed, even if some documents failed: failures are rows in the
@@ -71,7 +77,7 @@ def run(sources, warehouse, report, raw_dir, log_file, verbose) -> None:
     from carbonwatch.reporting.summary import run_line, runs_table
     from warehouse.db import connect
 
-    conf = _run_conf(sources, warehouse, report, raw_dir)
+    conf = _run_conf(sources, warehouse, report, raw_dir, second_report)
     log = None if verbose else Path(log_file or settings.var_dir() / "logs" / f"run-{datetime.now():%Y%m%dT%H%M%S}.log")
     click.echo(f"carbonwatch run: sources {conf['sources']} → warehouse {conf['warehouse']}" + (f" (Airflow logs: {log})" if log else ""), err=True)
     state = run_nightly(conf, log)

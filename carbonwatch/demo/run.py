@@ -29,7 +29,8 @@ def run_demo(report: str | None, var: str | None, port: int, echo=print) -> int:
     started = time.monotonic()
     echo(f"1/5 segmenting the report into its cases: {conf['report']}")
     cases = segment_cases(conf["report"])
-    echo(f"    {len(cases)} cases")
+    echo(f"    {len(cases)} cases" + (f"; a new warehouse also loads the second seed report {conf['second_report']}"
+                                        if conf.get("second_report") else ""))
     echo(f"2/5 building the offline mirror (edition 2 changes {len(EDITION2_EDITS)} targets)")
     roots = build_mirror(cases, var / "mirror")
     try:
@@ -77,4 +78,6 @@ def run_demo(report: str | None, var: str | None, port: int, echo=print) -> int:
     echo("query it (read-only snapshot):")
     echo(f"  .venv/bin/carbonwatch query -w {conf['warehouse']} "
          "\"SELECT company, metric, old_value, new_value, new_evidence FROM v_target_changes\"")
+    echo(f"  .venv/bin/carbonwatch query -w {conf['warehouse']} "
+         "\"SELECT report, report_case_no, name_in_report, company, case_no FROM v_report_cases WHERE cases_of_company > 1\"")
     return 0 if all(s == "success" for s in states) and idle else 1

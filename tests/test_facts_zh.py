@@ -214,11 +214,24 @@ def test_negative_control_bank_report_mentions_only_national_goals():
     "2021 年 9 月发布的《国务院关于完整准确全面贯彻新发展理念做好碳达峰碳中和工作的意见》指出，到 2025 年，"
     "绿色低碳循环发展的经济体系需要初步形成。单位国内生产总值二氧化碳排放比 2020 年下降 18%。到 2030 年，"
     "实现碳达峰并稳中有降；2060 年，非化石能源消费比重达到 80% 以上，碳中和目标顺利实现。",
+    # other states' goals (the report's chapter on international practice)
+    "日本承诺，将此前 2050 年目标从排放量减少 80%改为实现碳中和。",
+    "英国提出，在2045 年实现净零排放，2050 年实现碳中和。",
+    "加拿大政府也明确提出，要在 2050年实现碳中和。",
+    "2020 年 9 月 16 日，欧盟委员会主席冯德莱恩发表《盟情咨文》，公布欧盟的减排目标：2030 年，欧盟的温室气体排放量"
+    "将比 1990 年至少减少 55%，到 2050 年，欧洲将成为世界第一个“碳中和”的大陆。",
+    "作为欧盟的重要工业成员之一，德国十分重视大力发展可再生能源技术，实现交通、供暖、工业等部门的广泛电气化，计划到 "
+    "2030 年和 2050 年，可再生能源发电量占比分别达到 65％和 80％，可再生能源消费占终端能源消费的比例分别达到 30％和 60％。",
     # an industry's goal (the cotton council's case)
     "在 2025 年，美国棉业希望将美国棉花生产中的用水量进一步减少 18%，能源消耗减少 15%，温室气体排放量减少 39%。",
 ])
 def test_state_policy_and_industry_goals_are_not_the_companys(text):
     assert facts(text) == []
+
+
+def test_company_named_after_its_country_is_not_a_state():
+    assert keys("中国宝武提出 2023 年力争实现碳达峰，2050 年力争实现碳中和。") == {
+        ("peak", 2023, None, "target"), ("carbon_neutral", 2050, None, "target")}
 
 
 def test_company_plan_named_like_a_policy_paper_is_the_companys():

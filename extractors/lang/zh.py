@@ -60,10 +60,16 @@ OTHER_ACTORS_SHARE = re.compile(r"助力|帮助|赋能|协助|客户|用户|消�
 # the company acting on its suppliers ("推动核心供应商设立…"): not the suppliers' own goal
 COMPANY_ACTS_ON_SUPPLIER = re.compile(r"(?:推动|带动|要求|鼓励|协同|帮助|支持|引导|与|和|携手|联合)[\u4e00-\u9fff]{0,4}$")
 SUPPLIER_OWN = re.compile(r"供应商[^。；]{0,20}?(?:已|承诺|制定|设立|设定|提出|宣布|将|报告|计划)")
+_FOREIGN_STATES = "美国|欧盟|欧洲|日本|英国|德国|法国|加拿大|韩国|印度|澳大利亚"
 # a state, a policy paper or an industry states the goals of the sentence: a head of state's
 # speech, "承诺中国将…", "《…意见》指出" (not a company's own plan), "美国棉业希望…"
 OTHERS_SPEAK = re.compile(
-    r"(?:主席|总理|国务院|中共中央|政府)[^。；，,“”]{0,20}?(?:宣布|提出|指出|强调|表示|讲话)"
+    r"(?:主席|总理|国务院|中共中央|政府)[^。；，,“”]{0,20}?(?:宣布|提出|指出|强调|表示|讲话|发表|公布)"
+    # a state as the subject: "日本承诺", "加拿大政府也明确提出", "部分北欧国家承诺", and a foreign
+    # state further from its verb ("德国十分重视…，计划到 2030 年"); not "中国宝武提出" (a company)
+    r"|(?<![\u4e00-\u9fffA-Za-z])(?:中国|我国|[\u4e00-\u9fff]{0,4}国家|各国|" + _FOREIGN_STATES + r")"
+    r"(?:政府|委员会)?也?(?:明确)?(?:承诺|提出|宣布|计划)"
+    r"|(?<![\u4e00-\u9fffA-Za-z])(?:" + _FOREIGN_STATES + r")(?:(?!公司|集团|企业)[^。；]){0,60}?(?:计划|承诺|提出)"
     r"|(?:承诺|宣布|提出)(?:中国|我国|国家)将"
     r"|《(?![^》]*(?:公司|集团|企业))[^》]{2,60}(?:意见|方案|规划|纲要|通知|决定)》[^。]{0,6}(?:指出|提出|明确|要求)"
     r"|[\u4e00-\u9fff](?<![企创就事专作商职])业界?(?:希望|力争|计划|承诺)")

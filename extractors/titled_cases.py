@@ -148,8 +148,10 @@ def segment_lines(lines: list[tuple[int, str]]) -> list[Case]:
             end = _paragraph_end(lines, prof + 1, nxt_first, title_lines)
         elif last is not None:
             end = _after_title(lines, lo, last, nxt_first)
-        else:  # neither: the case ends where the next one's page starts
+        elif nxt_first < len(lines):  # neither: the case ends where the next one's page starts
             end = next(j for j in range(nxt_first, -1, -1) if j == 0 or lines[j - 1][0] < lines[nxt_first][0])
+        else:  # nothing marks the end: the rest of the report (the next cases stay empty)
+            end = len(lines)
         starts.append(max(end, lo))
     ends = starts[1:] + [len(lines)]
     cases = []

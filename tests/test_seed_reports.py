@@ -124,3 +124,19 @@ def test_new_warehouse_from_both_reports(real_warehouse):
     lines = source_lines(con)
     assert lines[1].startswith("  report 1 ") and "100 companies (100 new)" in lines[1]
     assert "17 companies (16 new, 1 already in an earlier report: 微软)" in lines[2]
+
+
+def test_report_tables_as_from_the_100_case_report_alone(real_warehouse, tmp_path, report_pdf):
+    """Every row of v_report_tables (counts, neutral / net-zero and green-power shares) is the
+    same as in a warehouse bootstrapped from the 100-case report alone."""
+    from carbonwatch.orchestration.tasks import bootstrap_warehouse
+
+    con, _ = real_warehouse
+    alone = connect(tmp_path / "alone.duckdb")
+    try:
+        bootstrap_warehouse(alone, str(report_pdf), gx_root=str(tmp_path / "gx"), second_report=None)
+        sql = "SELECT * FROM v_report_tables ORDER BY ALL"
+        assert con.execute(sql).fetchall() == alone.execute(sql).fetchall()
+        assert alone.execute("SELECT count(*) FROM reports").fetchone() == (1,)
+    finally:
+        alone.close()

@@ -17,9 +17,10 @@ from transforms.normalize import fact_id
 from warehouse.db import transaction, utcnow
 
 FACT_COLUMNS = ["fact_id", "document_id", "case_no", "metric", "year", "value",
-                "base_year", "scope", "status", "page", "evidence", "run_id"]
+                "base_year", "scope", "status", "page", "evidence", "run_id", "value_high", "confidence", "rule"]
 FACT_DTYPES = {c: "string" for c in FACT_COLUMNS} | {"case_no": "Int64", "year": "Int64", "base_year": "Int64",
-                                                    "page": "Int64", "value": "Float64"}
+                                                    "page": "Int64", "value": "Float64", "value_high": "Float64",
+                                                    "confidence": "Float64"}
 
 
 @contextmanager
@@ -45,10 +46,11 @@ def insert_facts(con, run_id: str, facts: list[tuple[str, int, Fact]]) -> int:
         value = None if isinstance(f.value, bool) else f.value
         key = fact_id(document_id, f)
         by_id.setdefault(key, [key, document_id, case_no, f.metric, f.year, value,
-                               f.base_year, f.scope, f.status, f.page, f.evidence, run_id])
+                               f.base_year, f.scope, f.status, f.page, f.evidence, run_id,
+                               f.value_high, f.confidence, f.rule])
     if by_id:
         with _frame(con, "new_facts", list(by_id.values()), FACT_COLUMNS, FACT_DTYPES):
-            con.execute("INSERT INTO facts SELECT * FROM new_facts ON CONFLICT (fact_id) DO NOTHING")
+            con.execute("INSERT INTO facts BY NAME SELECT * FROM new_facts ON CONFLICT (fact_id) DO NOTHING")
     return con.execute("SELECT count(*) FROM facts").fetchall()[0][0] - before
 
 

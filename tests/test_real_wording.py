@@ -181,3 +181,56 @@ def test_part_of_company_and_headline_share():
     part = Fact("green_power_share", 2023, 85.0, scope="Europe", rule="en.share_part", confidence=0.5)
     assert headline_shares([whole, part]) == [whole]
     assert headline_shares([part]) == [part]
+
+
+# ---------------------------------------------------------------- headline share, lists of cuts
+# No dev report words these forms (the unseen reports' false green-power shares were earlier
+# values and history columns): the sentences are composed in the reports' own wording and the
+# layout reader's row form, and say so.
+@pytest.mark.parametrize("text,key", [
+    # the as-of value, not the earlier one it rose from
+    ("In 2022, 64% of the electricity we used came from renewable sources, up from 52% in 2021.",
+     {("green_power_share", 2022, 64.0)}),
+    ("We increased the share of renewable electricity to 85% in 2023 (2022: 79%).",
+     {("green_power_share", 2023, 85.0)}),
+    ("In 2023, renewable electricity made up 78% of our total electricity use.",
+     {("green_power_share", 2023, 78.0)}),
+    # a row of years or of columns is one share and its history
+    ("Renewable electricity share: 2023 72% 2022 65% 2021 58%", {("green_power_share", 2023, 72.0)}),
+    ("Percentage of renewable electricity 68 % 61 % 55 %", {("green_power_share", None, 68.0)}),
+    # a targets-table row
+    ("Target: 100% renewable electricity by 2030. Progress: 67%",
+     {("renewable_electricity_target", 2030, 100.0)}),
+])
+def test_headline_share_wording(text, key):
+    assert keys(text) == key
+
+
+@pytest.mark.parametrize("text,key", [
+    ("Our near-term targets are to reduce absolute scope 1 and 2 emissions by 42% and scope 3 emissions by "
+     "25% by 2030, against a 2021 baseline.", {("interim_target", 2030, 42.0), ("interim_target", 2030, 25.0)}),
+    ("Reduce GHG emissions intensity by 30% by 2025 and 50% by 2030 (vs. 2015).",
+     {("interim_target", 2025, 30.0), ("interim_target", 2030, 50.0)}),
+    ("Scope 1 and 2 emissions: -42% by 2030 vs 2020", {("interim_target", 2030, 42.0)}),
+])
+def test_lists_of_cuts_and_signed_kpis(text, key):
+    assert keys(text) == key
+
+
+@pytest.mark.parametrize("text,key", [
+    ("emissions reduction of 25% by 2025 against 2015 levels", {("interim_target", 2025, 25.0)}),
+    ("Target 2030: reduce Scope 1 and 2 emissions by 50% (base year 2019)", {("interim_target", 2030, 50.0)}),
+    ("2030 target: -50% Scope 1 and 2 GHG emissions vs 2019", {("interim_target", 2030, 50.0)}),
+    ("Our goal: 100% renewable energy in our operations by 2030", {("renewable_electricity_target", 2030, 100.0)}),
+    # each keyword with the year that follows it
+    ("We aim to be carbon neutral across our own operations by 2030 and net zero across our value chain by 2040.",
+     {("carbon_neutral", 2030, None), ("net_zero", 2040, None)}),
+    # Chinese: the next item of a list of dated shares keeps the list's subject
+    ("目標 2025 年再生能源使用比例達 20%、2030 年達 50%。",
+     {("renewable_electricity_target", 2025, 20.0), ("renewable_electricity_target", 2030, 50.0)}),
+    ("公司承诺到2030年可再生电力使用比例达到60%，2025年达到30%。",
+     {("renewable_electricity_target", 2030, 60.0), ("renewable_electricity_target", 2025, 30.0)}),
+    ("以 2021 年為基準年，2030 年溫室氣體排放強度降低 25%-30%。", {("interim_target", 2030, 25.0)}),
+])
+def test_target_wording_forms(text, key):
+    assert keys(text) == key

@@ -173,6 +173,9 @@ def year_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
                     cands.append((m.start() - y.end + 15, y, intro.group(0).strip().lower()))
             if not cands:
                 continue
+            if any(y.pos >= m.end() and i != "adjacent" for _, y, i in cands):
+                # "carbon neutral … by 2030 and net zero … by 2040": a keyword's own year follows it
+                cands = [c for c in cands if c[1].pos >= m.end() or c[2] == "adjacent"]
             _, y, intro = min(cands, key=lambda c: c[0])
             # a run of years is a table header, not a statement
             if re.search(r"20\d\d\s+20\d\d", s[max(0, y.pos - 6):y.end + 6]):
@@ -250,8 +253,9 @@ RENEWABLE = re.compile(r"\brenewabl\w*|\bgreen (?:electricity|power|energy)\b|\b
                     re.I)
 PAST_REDUCTION = re.compile(
     r"\b(?:we|has|have|had|was|were|it|they)\s+(?:already\s+|successfully\s+)?(?:reduced|cut|lowered|decreased)\b|"
-    r"\b(?:were|was|is|are)\s+\d[\d.]*\s?%\s+lower\b|\breduction of\s*$|\bdown\s*$|"
-    r"\bachieved\b|\bexceeded\b", re.I)
+    r"\b(?:were|was|is|are)\s+\d[\d.]*\s?%\s+lower\b|\bachieved\b|\bexceeded\b", re.I)
+# wording of a cut made unless a target year follows ("emissions reduction of 25% by 2025")
+PAST_UNLESS_BY = re.compile(r"\breduction of\s*$|\bdown\s*$", re.I)
 
 
 def _target_year(s: str, years: list[Year], a: int, b: int, ref: int) -> Year | None:
@@ -269,6 +273,9 @@ def _target_year(s: str, years: list[Year], a: int, b: int, ref: int) -> Year | 
         elif y.end <= a and a - y.end <= 30 and re.match(
                 r"^\s*(?:[a-z-]+\s+){0,3}(?:reduction\s+)?(?:targets?|goals?|ambitions?)\b", post, re.I):
             d = a - y.end + 5
+        elif y.end <= a and a - y.end <= 120 and (re.match(r"^\s*:", post) and re.search(
+                r"\b(?:targets?|goals?)\s*$", pre, re.I) or re.match(r"^\s*(?:targets?|goals?)\s*:", post, re.I)):
+            d = a - y.end + 30  # a label: "Target 2030: reduce … by 50%", "2030 target: -50% …"
         elif y.end <= a and a - y.end <= 120 and ":" in s[y.end:a] and re.match(
                 r"^\s*(?:[\w-]+\s+){0,4}(?:plans?|targets?|goals?|ambitions?|objectives?)\b", post, re.I) \
                 and not re.match(r"^\s*(?:net[- ]zero|(?:carbon|climate)[- ]neutral)", post, re.I):
@@ -286,6 +293,7 @@ def _target_year(s: str, years: list[Year], a: int, b: int, ref: int) -> Year | 
 
 def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
     found = []
+    last_cut = None  # where the last reduction percentage of the sentence ended
     for m in PERCENT.finditer(s):
         high = None
         if m.group(2):
@@ -305,7 +313,8 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
         before, after = s[max(0, a - 150):a], s[b:b + 90]
         # a percentage right after another number is a table cell
         table = bool(re.search(r"(?<![A-Za-z])\d[\d.,]*\s+[-–−]?\s*$", s[max(0, a - 10):a]) and
-                     not re.search(r"(?:scopes?|and|&)\s+\d\s*[-–−]?\s*$", s[max(0, a - 14):a], re.I))
+                     not re.search(r"(?:scopes?|and|&)\s+\d\s*[-–−]?\s*$", s[max(0, a - 14):a], re.I) and
+                     not re.search(r"\b20\d\d,\s*$", s[max(0, a - 10):a]))  # "In 2022, 64% of…"
         # ---- reductions
         red = (re.match(r"^\s*(?:absolute\s+|relative\s+)?(?:(?:CO2e?|GHG|carbon|emissions?)\s+)?"
                         r"(?:reduction|cut|decrease|lower)\b", after, re.I)
@@ -313,11 +322,17 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
                             r"(?:\bby|\bemissions|\bGHG|\bCO2e?|\bfootprint|\bintensity)\s*$", before, re.I)
                or re.search(r"\b(?:reduction\s+)?(?:target|goal|ambition)s?\s*(?:of|:|is|was)\s*[-–−]?\s*$",
                             before, re.I)
-               or re.search(r"\btarget\s*[-–−]\s*$", before, re.I)
+               or re.search(r"\btarget\s*[-–−]\s*$|\b(?:reduction|cut|decrease)s?\s+(?:of|by)\s*$", before, re.I)
                # a KPI under a reduction title: "Our 2030 plans drive further reductions vs. 2016:
                # GHG intensity 20-30%" (a layout row: title, label, value)
                or re.search(r"\b(?:reduc\w*|cut\w*|decreas\w*)\b[^:%]{0,120}:\s*(?:[\w-]+\s+){0,3}"
                             r"(?:intensity|emissions)\s*$", before, re.I)
+               # "Scope 1 and 2 emissions: -42% by 2030": a signed KPI after its label
+               or re.search(r"\b(?:emissions|GHG|CO2e?|intensity)\s*[:|]?\s*[-–−]\s?$", s[max(0, a - 30):a], re.I)
+               # "by 42% and scope 3 emissions by 25% by 2030": the next of a list of cuts
+               or (last_cut is not None and a - last_cut <= 60 and re.match(
+                   r"^\s*(?:by\s+(?:FY\s?)?20\d\d\s*)?(?:,|and|,\s*and)\s+(?:[\w&+ -]{0,40}?\bby\s+)?$",
+                   s[last_cut:a], re.I))
                # "-30% CO2 emissions by 2025": a signed KPI
                or (re.search(r"(?:^|\s)[-–−]\s?$", s[max(0, a - 2):a])
                    and re.match(r"^\s*(?:in\s+|of\s+)?(?:absolute\s+)?(?:scopes?\s[\d,&+ and]+)?"
@@ -326,6 +341,8 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             table = False  # a label after a table cell: "103 42% reduction in … by 2030"
         if re.match(r"^\s*(?:reduction|decrease)\s+\d", after):
             table = True  # "67% reduction 78% reduction 34 103": cells of a progress table
+        if red and not EMISSIONS.search(s[max(0, a - 110):b + 80]) and RENEWABLE.search(s[b:b + 40]):
+            red = None  # "Target: 100% renewable electricity by 2030": a share, not a cut
         if red and not table:
             win = s[max(0, a - 110):b + 80]
             if not EMISSIONS.search(win):
@@ -342,7 +359,8 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             if past and int(past.group(1)) <= ref:
                 continue  # "62 % reduction of annual CO2 emissions from 2012 to 2019"
             y = _target_year(s, years, a, b, ref)
-            if y is None:
+            if y is None or (PAST_UNLESS_BY.search(s[max(0, a - 20):a]) and not (
+                    y.pos > b and y.year > ref)):
                 continue
             lo, hi = min(y.pos, a), max(y.end, b)
             ctxt = s[max(0, lo - 120):hi + 60]
@@ -352,11 +370,14 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             base = base_year(s, years, a)
             found.append(RuleHit("interim_target", y.year, v, "target", base_year=base, scope=_scope(ctxt),
                                  evidence=sentence_evidence(s, lo, hi), value_high=high, rule="en.reduction"))
+            last_cut = b
             continue
         # "halve … emissions by 2030"
         # ---- renewable electricity
         near = s[max(0, a - 60):b + 60]
-        if not RENEWABLE.search(near) or not re.search(r"electricity|power", near, re.I):
+        if not RENEWABLE.search(near) or not re.search(r"electricity|power|"
+                                                          r"(?<=renewable energy )(?:in|for|across) (?:all )?"
+                                                          r"(?:our )?(?:own )?(?:operations|sites|facilities)", near, re.I):
             continue
         if re.match(r"^\s*of (?:our |the |total )?(?:electricity|power)(?: consumed| used| consumption)?\s+"
                     r"(?:comes?|came|was|is|were|are)\s+(?:from|sourced from)\s+renewable", after, re.I):
@@ -369,8 +390,10 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
                      r"suppliers?|portfolio|financ\w+|lending|GW|MW|revenue|with commitments|"
                      r"estimate\w*|market|grid|national|country|countries)\b", near, re.I):
             continue
-        if re.search(r"\b(?:increase|growth|decrease|rise|up|down)\s+(?:of|by)?\s*$", s[max(0, a - 20):a], re.I):
+        if re.search(r"\b(?:increase|growth|decrease|rise|(?<!made )up|down)\s+(?:of|by)?\s*$", s[max(0, a - 20):a], re.I):
             continue
+        if re.search(r"\bfrom\s*$|\(\s*(?:FY\s?)?20\d\d\s*:\s*$", s[max(0, a - 12):a], re.I):
+            continue  # an earlier value: "up from 52% in 2021", "85% in 2023 (2022: 79%)"
         if re.match(r"^\s*\d[\d.,]*\s+\d[\d.,]*\s", after):
             continue  # "Renewable Electricity 8 % 100 100 100": a unit (and footnote) column
         y = _target_year(s, years, a, b, ref)
@@ -389,8 +412,10 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
         elif not table or re.search(r"renewable", s[max(0, a - 45):a], re.I):
             if re.search(r"\b(?:target|goal|aim|ambition|commit\w*|will)\b", s[max(0, a - 50):b + 30], re.I):
                 continue  # a target without a year: not an achieved share either
-            ys = [x for x in years if x.year <= ref and abs(x.pos - a) < 80]
-            asof = min(ys, key=lambda x: abs(x.pos - a)).year if ys else None
+            # the as-of year: the nearest, one before the number first ("2023 72% 2022 65%")
+            ys = [(a - x.end if x.end <= a else x.pos - b + 2, x) for x in years if x.year <= ref]
+            ys = [(d, x) for d, x in ys if d < 80]
+            asof = min(ys, key=lambda dx: dx[0])[1].year if ys else None
             part = _part_of_company(s[max(0, a - 50):b + 50])
             found.append(RuleHit("green_power_share", asof, v, "achieved", scope=part or _scope(near),
                                  evidence=sentence_evidence(s, a, b), rule="en.share_part" if part else "en.share",
@@ -416,7 +441,18 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
         if 0 < v <= 100:
             found.append(RuleHit("green_power_share", None, v, "achieved", rule="en.share_row",
                                  evidence=sentence_evidence(s, m.start(), m.end())))
-    return found
+    return _one_share(found)
+
+
+def _one_share(found: list[RuleHit]) -> list[RuleHit]:
+    """One achieved share per sentence: a row of years ("2023 72% 2022 65% 2021 58%") or of
+    columns ("68 % 61 % 55 %", the latest first) is one share and its history."""
+    shares = [h for h in found if h.metric == "green_power_share"]
+    if len(shares) < 2 or len({h.scope for h in shares}) > 1:
+        return found
+    dated = [h for h in shares if h.year is not None]
+    keep = max(dated, key=lambda h: h.year) if dated else shares[0]
+    return [h for h in found if h.metric != "green_power_share" or h is keep]
 
 
 def flags(s: str) -> list[RuleHit]:

@@ -262,6 +262,9 @@ def _percent_value(m: re.Match) -> tuple[float | None, float | None]:
     return None, None
 
 
+# an item that is only a year and a verb before its number ("2030 年达 50%"): its subject is
+# the clause's or the previous item's
+BARE_ITEM = re.compile(r"^[\s、，,]*(?:20\d\d\s*年?\s*(?:前|底)?\s*)?(?:将)?(?:达到?|提升至|提高至|为|达成|至)\s*$")
 _DATED_ITEM = re.compile(r"、(?=\s*20\d\d\s*年)")
 
 
@@ -279,6 +282,7 @@ def _dated_item(s: str, lo: int, hi: int, k: int) -> tuple[int, int]:
 def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
     found = []
     last_target = None
+    last_share = None  # where the last share of the sentence ended
     prev_end = 0
     for m in PERCENT.finditer(s):
         scope_ctx = s[max(prev_end, m.start() - 70):m.end()]
@@ -287,7 +291,9 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
         if v is None or v <= 0 or v > 100:
             continue
         lo, hi = clause_bounds(s, m.start(), m.end())
-        lo, hi = _dated_item(s, lo, hi, m.start())
+        item = _dated_item(s, lo, hi, m.start())
+        if not BARE_ITEM.match(s[item[0]:m.start()]):
+            lo, hi = item  # an item with its own subject ("2030 年达 50%" keeps the clause's)
         clause = s[lo:hi]
         rel = m.start() - lo
         # ---- emission reduction (interim target)
@@ -321,7 +327,10 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             continue
         # ---- renewable / green power shares
         near = s[max(lo, m.start() - 40):min(hi + 30, len(s))]
-        if not RENEWABLE.search(clause) and not (m.group(0) == "百分百" and RENEWABLE.search(near)):
+        # "…可再生电力使用比例达到 60%，2025 年达到 30%": the next item of the same share
+        same_share = last_share is not None and bool(BARE_ITEM.match(clause[:rel]))
+        if not RENEWABLE.search(clause) and not same_share and not (
+                m.group(0) == "百分百" and RENEWABLE.search(near)):
             _, nxt_hi = clause_bounds(s, min(len(s) - 1, hi + 1), min(len(s), hi + 1))
             if not re.search(r"用电量|电力需求|发电需求", clause):
                 continue
@@ -340,7 +349,7 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
                 or re.search(r"^\s*(?:的)?(?:供应商|企业|公司)?(?:报告|计划|承诺|表示)",
                              s[m.end():m.end() + 8]):
             continue
-        if not re.search(r"电|能源|能耗|用能", clause + s[hi:hi + 20]):
+        if not same_share and not re.search(r"电|能源|能耗|用能", clause + s[hi:hi + 20]):
             continue
         y = pick_year(years, m.start(), s, max_dist=120)
         if y is None and last_target is not None:
@@ -355,6 +364,7 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             is_target = False
         if is_target and y is not None and y.year < ref:
             y = None  # a past year is the date of the plan, not its target year
+        last_share = m.end()
         if is_target:
             last_target = y
             found.append(RuleHit("renewable_electricity_target", y.year if y else None, v, "target",

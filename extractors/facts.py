@@ -18,13 +18,14 @@ The rules are linguistic, never company-specific; the tables live in extractors/
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from common.metrics import METRICS
 from common.schema import Fact
 
 from .lang import LANGUAGES, detect_language, rule_trigger
-from .lang.shared import HEDGES, WITHDRAWN
+from .lang.shared import GROUP_PART, HEDGES, WITHDRAWN
+from .rows import is_row, row_facts
 from .text import MAX_EVIDENCE, RuleHit, split_spans, to_simplified
 from .years import find_years, report_year
 
@@ -77,17 +78,8 @@ def extract_facts(chunks: Iterable[tuple[int, str]], ref_year: int | None = None
         text = to_simplified(original)  # same length: evidence is sliced from the original
         if not TRIGGER.search(text):
             continue
-        prev: list[RuleHit] = []
-        others = False
-        for a, b in sentences(text):
+        for a, b, found in _chunk_hits(text, ref):
             s = text[a:b]
-            others = others_speak(s, others)
-            ext = _extension(s, prev, ref)
-            if not TRIGGER.search(s) and not ext:
-                prev = []
-                continue
-            found = [] if others else sentence_facts(s, ref) + ext
-            prev = found or prev
             for hit in found:
                 i = s.find(hit.evidence) if hit.evidence else -1
                 if i < 0:
@@ -110,11 +102,11 @@ def extract_facts(chunks: Iterable[tuple[int, str]], ref_year: int | None = None
 def confidence(hit: RuleHit, context: str) -> float:
     """How sure a rule hit is, 0..1: the rule's own figure, lowered for hedged wording in its
     quote or just before it ("we are investigating how we can…"), a value told for a part of the company (a site, a region, a
-    business), and a quote that had to stretch (the number far from its keyword or year)."""
+    business, a subsidiary), and a quote that had to stretch (the number far from its keyword or year)."""
     c = hit.confidence
     if HEDGES.search(context):
         c *= 0.6
-    if hit.scope and hit.scope not in COMPANY_SCOPES:
+    if (hit.scope and hit.scope not in COMPANY_SCOPES) or GROUP_PART.search(context):
         c *= 0.7
     if len(hit.evidence) > 100:
         c *= 0.85
@@ -137,6 +129,30 @@ def others_speak(s: str, before: bool) -> bool:
     goes on listing them)."""
     language = LANGUAGES[detect_language(s)]
     return bool(language.OTHERS_SPEAK.search(s)) or before and bool(language.GOAL_LIST_GOES_ON.search(s))
+
+
+def _chunk_hits(text: str, ref: int) -> Iterator[tuple[int, int, list[RuleHit]]]:
+    """(start, end, hits) of the spans of a chunk: a targets-table row read by the row
+    reader (extractors/rows.py) as a whole, else each sentence by the rules of its language;
+    a sentence whose goals a state, a policy paper or an industry states (and the sentences
+    that go on listing them) gives none."""
+    if is_row(text):
+        hits = row_facts(text, ref)
+        if hits is not None:
+            yield 0, len(text), hits
+            return
+    prev: list[RuleHit] = []
+    others = False
+    for a, b in sentences(text):
+        s = text[a:b]
+        others = others_speak(s, others)
+        ext = _extension(s, prev, ref)
+        if not TRIGGER.search(s) and not ext:
+            prev = []
+            continue
+        found = [] if others else sentence_facts(s, ref) + ext
+        prev = found or prev
+        yield a, b, found
 
 
 def _extension(s: str, prev: list[RuleHit], ref: int) -> list[RuleHit]:

@@ -5,7 +5,7 @@ CREATE TABLE IF NOT EXISTS runs (
     run_id              VARCHAR PRIMARY KEY,   -- Airflow run id (or bootstrap-<time>)
     started_at          TIMESTAMP NOT NULL,
     finished_at         TIMESTAMP,
-    status              VARCHAR NOT NULL,      -- running | success | failed
+    status              VARCHAR NOT NULL,      -- running | success | failed | stopped
     sources_file        VARCHAR,
     companies           INTEGER,               -- sources processed
     documents_new       INTEGER,
@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS runs (
     facts_added         INTEGER,
     facts_quarantined   INTEGER,
     history_rows        INTEGER,
-    alerts              INTEGER
+    alerts              INTEGER,
+    error               VARCHAR                -- why a run failed or was stopped
 );
 
 CREATE TABLE IF NOT EXISTS companies (
@@ -25,16 +26,13 @@ CREATE TABLE IF NOT EXISTS companies (
     report_pages INTEGER[] NOT NULL,           -- pages of the case in the report
     landing_url  VARCHAR,                      -- from the sources file, when one was given
     baseline_run_id VARCHAR,                   -- run whose targets became the baseline (raised no alerts)
-    loaded_at    TIMESTAMP NOT NULL
+    loaded_at    TIMESTAMP NOT NULL,
+    report_no    INTEGER,                      -- seed report that first listed the company (NULL in warehouses older than schema 3: the 100-case report)
+    name_variants VARCHAR[]                    -- comparable forms of its names (transforms.names)
 );
 -- The document the company's targets were last diffed against: the same document again
 -- cannot change its history, so detect_changes skips it (warehouses made before it get it here).
 ALTER TABLE companies ADD COLUMN IF NOT EXISTS diffed_document_id VARCHAR;
--- Seed reports (warehouses made before them: every company is the 100-case report's, report_no NULL).
-ALTER TABLE companies ADD COLUMN IF NOT EXISTS report_no INTEGER;          -- seed report that first listed the company
-ALTER TABLE companies ADD COLUMN IF NOT EXISTS name_variants VARCHAR[];    -- comparable forms of its names (transforms.names)
-ALTER TABLE companies ALTER COLUMN sector DROP NOT NULL;
-ALTER TABLE companies ALTER COLUMN industry DROP NOT NULL;
 
 -- The seed reports a warehouse was bootstrapped from, each also a row of documents.
 CREATE TABLE IF NOT EXISTS reports (

@@ -86,6 +86,11 @@ def test_accept_and_reject_record_the_decision_and_publish_the_snapshot(wh):
         [("accepted", 1), ("rejected", 0)]
 
 
+def test_summary_counts_what_waits(wh):
+    r = cw("summary", wh)
+    assert r.exit_code == 0 and "review: 2 facts wait for an analyst (2 would alert)" in r.output
+
+
 @pytest.mark.parametrize("given,message", [("zzzzzz", "no review item"), ("ab", "too short")])
 def test_a_wrong_id_fails_clearly_and_changes_nothing(wh, given, message):
     r = cw("review", "accept", given, "-w", wh)

@@ -41,6 +41,10 @@ def summarize(warehouse: str) -> str:
         alerts = rows(con, "SELECT * FROM alerts ORDER BY created_at, case_no, target_key")
         out.append(f"alerts: {len(alerts)}")
         out += ["  " + format_alert(a) for a in alerts]
+        waiting = con.execute("SELECT count(*), count(*) FILTER (WHERE would_alert) FROM review_items "
+                              "WHERE status = 'pending'").fetchone()
+        if waiting[0]:
+            out.append(f"review: {waiting[0]} facts wait for an analyst ({waiting[1]} would alert) — carbonwatch review")
         out.append("runs:")
         out += ["  " + run_line(r) for r in runs_table(con)]
         return "\n".join(out)

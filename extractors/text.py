@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .pdftext import is_cjk
 
@@ -25,6 +26,9 @@ class RuleHit:
     evidence: str
     base_year: int | None = None
     scope: str | None = None
+    value_high: float | None = None  # a range's upper bound ("20-30%": value 20, value_high 30)
+    rule: str = ""  # the rule's name, "<language>.<rule>"
+    confidence: float = 1.0  # lowered by the engine for hedges, per-site values, distant numbers
 
 
 # ----------------------------------------------------------------------------- characters
@@ -60,6 +64,28 @@ def zh_number(s: str) -> int | None:
         else:
             return None
     return total + cur
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc  # the OpenCC project's Traditional -> Simplified tables
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(s: str) -> str:
+    """s with Traditional Chinese characters in Simplified form (淨零 -> 净零, 減少 -> 减少),
+    of the same length, so that positions, and so evidence slices, map back to s. The
+    rules are written in Simplified Chinese; Taiwanese and Hong Kong reports use Traditional."""
+    if not _HAN.search(s):
+        return s
+    out = _t2s().convert(s)
+    if len(out) == len(s):
+        return out
+    conv = _t2s().convert  # a phrase changed length: convert character by character
+    return "".join(c2 if len(c2 := conv(c)) == 1 else c for c in s)
 
 
 # ----------------------------------------------------------------------------- sentences

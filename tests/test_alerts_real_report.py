@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -26,7 +27,7 @@ from carbonwatch.orchestration.inprocess import run_in_process
 from common.settings import shared_dir
 from crawl_server import CrawlServer, html, pdf
 from extractors.pdftext import pdfium_texts
-from warehouse.db import connect
+from warehouse.db import connect, rows
 from warehouse_fixtures import bootstrap_sample
 
 REAL = shared_dir() / "realpdfs"
@@ -34,6 +35,10 @@ REPORT = "hsbc_2023.pdf"
 CASE = 1  # the hand-made warehouse's case the report is filed under
 # The one target that changes: the on-balance-sheet reduction target stated on page 20.
 TARGET_PAGE, TARGET_OLD, TARGET_NEW = 20, "reduction target of 70% for 2030", "reduction target of 75% for 2030"
+# Costco's Climate Action Plan: its Scope 3 target is an estimate ("We estimate that our plan will
+# lead to a 20% reduction ..."), which the extractor reads with low confidence.
+HEDGED_REPORT, HEDGED_PAGE = "costco_2023.pdf", 9
+HEDGED_OLD, HEDGED_NEW = "lead to a 20% reduction", "lead to a 25% reduction"
 
 PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d+)?)(\s?%)")
 # A sentence that states a goal: a target word, or a year after the report's ("by 2030").
@@ -43,18 +48,18 @@ SENTENCE = re.compile(r".+?(?:[.;!?]+(?=\s|$)|$)", re.S)  # "58.4%" is no senten
 FONT, SIZE, LEADING = "Helvetica", 7, 8.5
 
 
-def labelled_evidence() -> list[str]:
+def labelled_evidence(report: str = REPORT) -> list[str]:
     """The quotes of the report's labelled values (every metric), whitespace-normalised."""
     for line in (REAL / "labels.dev.jsonl").read_text(encoding="utf-8").splitlines():
         label = json.loads(line)
-        if label["file"] == REPORT:
+        if label["file"] == report:
             found = []
             for value in label.values():
                 for item in value if isinstance(value, list) else [value]:
                     if isinstance(item, dict) and item.get("evidence"):
                         found.append(" ".join(item["evidence"].split()))
             return found
-    raise AssertionError(f"{REPORT} has no labels")
+    raise AssertionError(f"{report} has no labels")
 
 
 def _protected(sentence: str, labelled: list[str]) -> bool:
@@ -96,32 +101,31 @@ def write_pdf(pages: list[str], path) -> None:
     c.save()
 
 
-def edition(pages: list[str], labelled: list[str], shift: float, change_target: bool) -> tuple[list[str], int]:
+def edition(pages: list[str], labelled: list[str], shift: float,
+            change: tuple[int, str, str] | None = None) -> tuple[list[str], int]:
+    """The pages with other percentages moved by `shift` and, if given, (page, old, new) replaced."""
     out, moved = [], 0
     for number, text in enumerate(pages, 1):
         text, n = move_percentages(text, labelled, shift) if shift else (text, 0)
         moved += n
-        if change_target and number == TARGET_PAGE:
-            flat = re.sub(r"\s*\n\s*", " ", text)
-            assert TARGET_OLD in flat, "the target sentence is no longer on its page"
-            text = flat.replace(TARGET_OLD, TARGET_NEW)
+        if change and number == change[0]:  # the words may wrap across lines
+            pattern = r"\s+".join(map(re.escape, change[1].split()))
+            text, found = re.subn(pattern, change[2], text)
+            assert found == 1, "the target sentence is no longer on its page"
         out.append(text)
     return out, moved
 
 
-@pytest.fixture(scope="module")
-def nights(tmp_path_factory):
-    """Night 1: the real text (the company's baseline). Night 2 (2024 edition): dozens of
-    percentages moved, no target changed. Night 3 (2025 edition): percentages moved again and
-    one target changed."""
-    source = REAL / REPORT
+def real_pages(report: str) -> list[str]:
+    source = REAL / report
     if not source.exists():
         pytest.fail(f"the real report is missing: {source} (set CARBONWATCH_SHARED)")
-    tmp = tmp_path_factory.mktemp("real-editions")
-    pages = pdfium_texts(str(source))
-    labelled = labelled_evidence()
-    editions = {2023: (pages, 0), 2024: edition(pages, labelled, 3.0, False),
-                2025: edition(pages, labelled, 6.0, True)}
+    return pdfium_texts(str(source))
+
+
+def run_nights(tmp, editions: dict[int, tuple[list[str], int]]) -> tuple[Path, dict]:
+    """Each edition (report year -> pages) served in turn and run through the nightly task
+    bodies into one warehouse (a hand-made one with six companies); returns it and the counts."""
     for year, (texts, _) in editions.items():
         write_pdf(texts, tmp / f"esg-review-{year}.pdf")
     warehouse = tmp / "wh.duckdb"
@@ -141,6 +145,18 @@ def nights(tmp_path_factory):
             srv.route("/index.html", html(f'<a href="/reports/esg-review-{year}.pdf">ESG Review {year}</a>'))
             srv.route(f"/reports/esg-review-{year}.pdf", pdf((tmp / f"esg-review-{year}.pdf").read_bytes()))
             counts[year] = run_in_process(conf, f"night-{year}")
+    return warehouse, counts
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory):
+    """Night 1: the real text (the company's baseline). Night 2 (2024 edition): dozens of
+    percentages moved, no target changed. Night 3 (2025 edition): percentages moved again and
+    one target changed."""
+    pages, labelled = real_pages(REPORT), labelled_evidence()
+    editions = {2023: (pages, 0), 2024: edition(pages, labelled, 3.0),
+                2025: edition(pages, labelled, 6.0, (TARGET_PAGE, TARGET_OLD, TARGET_NEW))}
+    warehouse, counts = run_nights(tmp_path_factory.mktemp("real-editions"), editions)
     con = duckdb.connect(str(warehouse), read_only=True)
     yield {"con": con, "counts": counts, "moved": {y: m for y, (_, m) in editions.items()}}
     con.close()
@@ -186,3 +202,37 @@ def test_no_target_moved_except_the_changed_one(nights):
     assert targets[2024] == targets[2023]
     assert {f[:3] for f in targets[2025] ^ targets[2023]} == {("interim_target", 2030, 70.0),
                                                              ("interim_target", 2030, 75.0)}
+
+
+@pytest.fixture(scope="module")
+def hedged(tmp_path_factory):
+    """A real report whose one changed target is a low-confidence fact: 2023 as published,
+    2024 with the other percentages moved and the estimated Scope 3 cut changed 20% -> 25%."""
+    pages, labelled = real_pages(HEDGED_REPORT), labelled_evidence(HEDGED_REPORT)
+    editions = {2023: (pages, 0), 2024: edition(pages, labelled, 3.0, (HEDGED_PAGE, HEDGED_OLD, HEDGED_NEW))}
+    warehouse, counts = run_nights(tmp_path_factory.mktemp("real-hedged"), editions)
+    return warehouse, counts, editions[2024][1]
+
+
+def test_a_low_confidence_target_change_waits_for_review_until_accepted(hedged):
+    from common.settings import review_confidence
+    from warehouse.history import decide
+
+    warehouse, counts, moved = hedged
+    assert moved >= 10 and counts[2023]["alerts"] == 0 and counts[2024]["alerts"] == 0
+    con = connect(warehouse)
+    try:
+        (item,) = rows(con, "SELECT * FROM review_items WHERE status = 'pending'")
+        assert item["metric"] == "interim_target" and "-25% by 2030" in item["value"]
+        assert item["confidence"] < review_confidence() and item["would_alert"] and item["page"] == HEDGED_PAGE
+        assert item["change"] == "added" and "-25% by 2030" in item["new_value"]
+        # the 2023 value waited too and is no longer in the current report
+        assert con.execute("SELECT count(*) FROM review_items WHERE status = 'superseded' AND "
+                           "value LIKE '-20% by 2030%'").fetchone() == (1,)
+        assert con.execute("SELECT count(*) FROM alerts").fetchone() == (0,)
+        done = decide(con, [item["review_id"]], "accepted", reviewer="test")
+        assert done["alerts"] == 1
+        assert con.execute("SELECT metric, change, new_value FROM alerts").fetchall() == \
+            [("interim_target", "added", item["new_value"])]
+    finally:
+        con.close()

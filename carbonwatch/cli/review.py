@@ -27,7 +27,7 @@ DETAIL_COLUMNS = ["evidence", "document_id", "first_seen_at", "last_seen_at", "d
 def review(ctx, warehouse, show_all, case_no, fmt, evidence) -> None:
     """List the facts waiting for review, with the alert each would raise; accept or reject them.
 
-    A fact below the review confidence (CARBONWATCH_REVIEW_CONFIDENCE, default 0.6), or one that
+    A fact below the review confidence (CARBONWATCH_REVIEW_CONFIDENCE, default 0.65), or one that
     would overwrite a value an analyst accepted with less confidence than it, changes no target
     and raises no alert: it waits here. A decision holds for the company, target and value, also
     in later reports: a rejected value never alerts again; an accepted one is trusted.

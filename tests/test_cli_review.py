@@ -96,3 +96,14 @@ def test_a_wrong_id_fails_clearly_and_changes_nothing(wh, given, message):
     r = cw("review", "accept", given, "-w", wh)
     assert r.exit_code != 0 and message in r.output
     assert snapshot_rows(wh, "SELECT count(*) FROM review_decisions") == [(0,)]
+
+
+def test_a_snapshot_older_than_the_review_list_is_explained(wh):
+    con = duckdb.connect(str(snapshot_path(wh)))  # a snapshot published before review_items existed
+    try:
+        con.execute("DROP TABLE review_items")
+    finally:
+        con.close()
+    r = cw("review", "-w", wh)
+    assert r.exit_code != 0 and "predates the review list" in r.output
+    assert cw("summary", wh).exit_code == 0

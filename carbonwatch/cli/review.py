@@ -41,12 +41,17 @@ def review(ctx, warehouse, show_all, case_no, fmt, evidence) -> None:
         ctx.obj = {"warehouse": warehouse}
         return
     cols = LIST_COLUMNS + (DETAIL_COLUMNS if evidence or fmt else [])
+    import duckdb
+
     con = _open(warehouse)
     try:
         data = con.execute(
             f"SELECT {', '.join(cols)} FROM review_items WHERE (? OR status = 'pending') "
             "AND (?::INTEGER IS NULL OR case_no = ?) ORDER BY status <> 'pending', would_alert DESC, case_no, "
             "target_key, value", [show_all, case_no, case_no]).fetchall()
+    except duckdb.CatalogException:
+        raise click.ClickException("this snapshot predates the review list: the next run publishes one "
+                                   "that has it") from None
     finally:
         con.close()
     _emit(cols, data, fmt or "table")

@@ -16,3 +16,6 @@ HEDGES = re.compile(
     r"\b(?:investigat\w*|explor\w*|consider(?:s|ing)?|evaluat\w*|assess\w* (?:how|whether)|may|might|"
     r"could|potentially|aspir\w*|estimat\w*|subject to|hope\w*)\b|"
     r"探索|研究|考虑|可能|若|如果|有望|评估|力求", re.I)
+# a subsidiary's, a joint venture's target: the report may state it as the group's (kept), but
+# it is held for review
+GROUP_PART = re.compile(r"\bsubsidiar\w*|\bjoint venture|\baffiliate[sd]?\b|子公司|附属公司|合资公司", re.I)

@@ -57,6 +57,18 @@ def test_table_without_rules_keeps_the_latest_year_and_the_target_column(fx):
     ]
 
 
+def test_wrapped_row_labels_stay_one_row(fx):
+    # the "text" strategy gives one row per line; lines close together are one table row
+    assert rows_of(fx["wrapped_table"]) == [
+        "42% reduction in Scope 1 and 2 emissions by 2030 (tCO2e) | Target year: 2030 | Base year: 2020 | 2023 change: -18%",
+        "25% reduction in Scope 3 emissions by 2030 (tCO2e) | Target year: 2030 | Base year: 2020 | 2023 change: -4%",
+        "Energy use per store (MWh) | Target year: 2028 | Base year: 2021 | 2023 change: -6%",
+    ]
+    doc = read_document(str(fx["wrapped_table"]))
+    assert {("interim_target", 2030, 42.0), ("interim_target", 2030, 25.0)} <= keys(doc)
+    assert not any(f.year == 2028 for f in doc.facts)  # an energy-use target, not an emissions one
+
+
 def test_footnote_markers_are_dropped(fx):
     with pdfplumber.open(fx["years_table"]) as pdf:
         page = pdf.pages[0]

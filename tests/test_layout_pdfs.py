@@ -164,3 +164,16 @@ def test_real_tcfd_table_items_under_their_target_column():
         rows = read_layout(pdf.pages[6]).rows
     assert "3.1因應策略及財務計畫：內部策略及目標：2030 年全行 100% 使用再生能源" in rows
     assert "3.1因應策略及財務計畫：內部策略及目標：以 2020 年為基準，2030 年範疇 1&2 絕對碳排減少 42%" in rows
+
+
+def test_facts_read_from_rows_pass_the_evidence_check_of_the_extract_task(fx):
+    """A fact found in a table row cites that row: the extract task's evidence check reads the rows
+    too, so GX does not quarantine it (it did while only the page text was checked)."""
+    from carbonwatch.orchestration import tasks
+
+    path = fx["targets_table"]
+    crawl = {"case_no": 1, "documents": [{"status": "new", "path": str(path), "sha256": "x" * 64,
+                                          "url": "http://127.0.0.1/r.pdf", "report_year": 2023}]}
+    (result,) = tasks.extract({}, crawl)
+    assert result["status"] == "parsed" and result["facts"], result
+    assert all(f["evidence_on_page"] for f in result["facts"]), [(f["evidence"], f["evidence_on_page"]) for f in result["facts"]]

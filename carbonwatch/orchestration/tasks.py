@@ -123,7 +123,7 @@ def extract(ctx: dict, crawl: dict) -> list[dict]:
         try:
             document = extract_document(doc["path"], ref_year=doc.get("report_year"))
             extracted = document.record()
-            mark_evidence_on_page(extracted["facts"], document.texts)
+            mark_evidence_on_page(extracted["facts"], document.texts + document.rows)  # rows: table/bullet chunks the rules read
             result |= {"status": "parsed", "pages": extracted["pages"], "facts": extracted["facts"], "error": None}
         except DocumentError as exc:
             result |= {"status": "failed", "pages": None, "facts": [], "error": str(exc)}

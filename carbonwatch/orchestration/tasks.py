@@ -56,26 +56,50 @@ def bootstrap_warehouse(con, report: str, gx_root: str | None = None, run_name: 
 def discover(ctx: dict) -> list[dict]:
     """The companies to crawl, each with what earlier runs know of its documents."""
     from extractors.sources import read_sources
+    sources = read_sources(ctx["sources"])
+    known_cases, known = _known_documents(ctx)
+    return [{"source": s, "known": known.get(s["case_no"], {}), "unknown_case": s["case_no"] not in known_cases}
+            for s in sources if s["landing_url"]]  # rows with feeds only are watched, not crawled
+
+
+def _known_documents(ctx: dict) -> tuple[set[int], dict[int, dict]]:
+    """The report's case numbers, and per case {url: validators and sha256 last seen there}."""
     from warehouse.db import connect, rows
 
-    sources = read_sources(ctx["sources"])
-    con = connect(ctx["warehouse"], read_only=True)  # prepare created it; discover only reads
+    con = connect(ctx["warehouse"], read_only=True)  # prepare created it; this only reads
     try:
         known_cases = {r[0] for r in con.execute("SELECT case_no FROM companies").fetchall()}
-        known: dict[int, dict] = {}  # case_no -> {url: validators and sha256 last seen there}
+        known: dict[int, dict] = {}
         for r in rows(con, "SELECT case_no, url, etag, last_modified, document_id AS sha256 FROM document_urls"):
             known.setdefault(r.pop("case_no"), {})[r["url"]] = r
     finally:
         con.close()
-    return [{"source": s, "known": known.get(s["case_no"], {}), "unknown_case": s["case_no"] not in known_cases}
-            for s in sources]
+    return known_cases, known
+
+
+def disclosure_items(ctx: dict, disclosures: list[dict]) -> list[dict]:
+    """The fetch stage's items for disclosures a feed announced (streaming): like discover's,
+    with the company's known documents, so the same bytes at another URL are not new."""
+    from extractors.feeds import trusted_hosts
+
+    known_cases, known = _known_documents(ctx)
+    return [{"disclosure": d, "known": known.get(d["case_no"], {}), "unknown_case": d["case_no"] not in known_cases,
+             "trusted_hosts": trusted_hosts(d["feed"])} for d in disclosures]
 
 
 def fetch(ctx: dict, item: dict) -> dict:
-    """Crawl one company's site. Never raises for the site's faults: they are recorded."""
-    from extractors.crawl import CrawlConfig, crawl_source
+    """Crawl one company's site, or fetch the one document a feed announced (item["disclosure"]).
+    Never raises for the site's faults: they are recorded."""
+    from extractors.crawl import CrawlConfig, crawl_source, fetch_disclosure
     from warehouse.load import utcnow
 
+    if "disclosure" in item:
+        d = item["disclosure"]
+        if item.get("unknown_case"):
+            return {"case_no": d["case_no"], "landing_url": d["url"], "documents": [], "log": [],
+                    "error": f"case_no {d['case_no']} is not one of the report's 100 cases"}
+        return fetch_disclosure(d, Path(ctx["raw_dir"]), item.get("known") or {},
+                                CrawlConfig(per_host_delay=ctx.get("per_host_delay", 0.0)), item.get("trusted_hosts"))
     source = item["source"]
     if item.get("unknown_case"):
         return {"case_no": source["case_no"], "landing_url": source["landing_url"], "documents": [], "log": [],
@@ -171,3 +195,52 @@ def alert(ctx: dict, counts: dict) -> dict:
     publish_snapshot(ctx["warehouse"])
     return counts | {"delivered": sum(delivery.get("delivered", {}).values()),
                      "delivery_failed": sorted(delivery.get("failed", {}))}
+
+
+def claim_disclosures(ctx: dict, disclosures: list[dict]) -> list[dict]:
+    """Record announced disclosures in the log (a replay or a duplicate adds nothing) and return
+    those of them still to process (pending, or failed with attempts left)."""
+    from warehouse.db import connect
+    from warehouse.disclosures import claim, pending
+    from warehouse.load import utcnow
+
+    con = connect(ctx["warehouse"])
+    try:
+        counts = claim(con, disclosures, utcnow())
+        wanted = {d["source_id"] for d in disclosures}
+        todo = [p for p in pending(con) if p["source_id"] in wanted]
+    finally:
+        con.close()
+    log.info("disclosures: %s; %d to process", counts, len(todo))
+    return todo
+
+
+def record_disclosures(ctx: dict, items: list[dict], crawls: list[dict], extractions: list[list[dict]]) -> list[dict]:
+    """After alert: each disclosure's outcome (its document, facts, alerts or error) into the log,
+    and the feeds' cursors advanced past what is finished. Returns the stored rows (JSON-able)."""
+    from warehouse.db import connect
+    from warehouse.disclosures import finish
+    from warehouse.load import utcnow
+    from warehouse.snapshot import publish_snapshot
+
+    con = connect(ctx["warehouse"])
+    try:
+        outcomes = []
+        for item, crawl, extracted in zip(items, crawls, extractions):
+            doc = next(iter(crawl.get("documents") or []), None) or {}
+            ext = next(iter(extracted), None) or {}
+            document_id = doc.get("sha256")
+            alerts, parse_error = con.execute(
+                "SELECT (SELECT count(*) FROM alerts WHERE run_id = ? AND new_document_id = ?), "
+                "(SELECT error FROM documents WHERE document_id = ? AND parse_status = 'failed')",
+                [ctx["run_id"], document_id, document_id]).fetchone() if document_id else (0, None)
+            outcomes.append({"source_id": item["disclosure"]["source_id"], "document_id": document_id,
+                             "error": crawl.get("error") or doc.get("error") or ext.get("error") or parse_error
+                             or (None if doc else "no document fetched"),
+                             "facts": len(ext.get("facts") or []), "alerts": alerts})
+        stored = finish(con, ctx["run_id"], outcomes, utcnow())
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    publish_snapshot(ctx["warehouse"])  # analysts see the disclosures log as well
+    return [{k: (v.isoformat() + "Z" if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in stored]

@@ -14,7 +14,8 @@ from datetime import datetime
 
 from warehouse.db import rows, transaction
 
-MAX_ATTEMPTS = 3  # a disclosure that failed this often is given up (it stays recorded with its error)
+MAX_ATTEMPTS = 5  # a disclosure that failed this often is given up (it stays recorded with its error)
+RETRY_AFTER = 300.0  # seconds before a failed disclosure is tried again, doubled after each attempt
 FINISHED = ("done", "duplicate", "gave_up")
 
 
@@ -82,12 +83,27 @@ def claim(con, disclosures: list[dict], now: datetime) -> dict:
     return counts
 
 
-def pending(con, limit: int | None = None) -> list[dict]:
-    """Disclosures still to process, oldest first: pending, or failed with attempts left."""
+def _due(retry_after: float) -> str:
+    """SQL: a failed disclosure whose retry time (backoff doubling per attempt) has come."""
+    return (f"(status = 'failed' AND attempts < {MAX_ATTEMPTS} AND processed_at + "
+            f"to_microseconds(CAST({float(retry_after)} * 1e6 * pow(2, attempts - 1) AS BIGINT)) <= ?)")
+
+
+def pending(con, limit: int | None = None, retry_after: float = RETRY_AFTER, now: datetime | None = None) -> list[dict]:
+    """Disclosures to process now, oldest first: pending, or failed and due for a retry."""
+    from warehouse.load import utcnow
+
     return [r | {"published_at": r["published_at"].isoformat(timespec="milliseconds") + "Z"} for r in rows(
         con, "SELECT source_id, feed, case_no, company, url, title, published_at, attempts FROM disclosures "
-             "WHERE status = 'pending' OR (status = 'failed' AND attempts < ?) ORDER BY published_at, source_id"
-             + (f" LIMIT {int(limit)}" if limit else ""), [MAX_ATTEMPTS])]
+             f"WHERE status = 'pending' OR {_due(retry_after)} ORDER BY published_at, source_id"
+             + (f" LIMIT {int(limit)}" if limit else ""), [now or utcnow()])]
+
+
+def next_retry(con, retry_after: float = RETRY_AFTER) -> datetime | None:
+    """When the next failed disclosure becomes due (None: none will)."""
+    return con.execute(
+        "SELECT min(processed_at + to_microseconds(CAST(? * 1e6 * pow(2, attempts - 1) AS BIGINT))) FROM disclosures "
+        "WHERE status = 'failed' AND attempts < ?", [float(retry_after), MAX_ATTEMPTS]).fetchone()[0]
 
 
 def finish(con, run_id: str, outcomes: list[dict], now: datetime) -> list[dict]:

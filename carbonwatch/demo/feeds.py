@@ -1,7 +1,7 @@
 """A loopback disclosure feed for the demo, the tests and the streaming benchmark.
 
 `FeedServer` serves on 127.0.0.1 what it has been told to publish, in the shapes the feed
-adapters read (extractors/feeds): an RSS 2.0 feed (/feed.xml), an Atom feed (/atom.xml), a
+adapters read (extractors/feeds): an RSS 2.0 feed (/feed.xml, and one company's at /rss/<code>.xml), an Atom feed (/atom.xml), a
 sitemap (/sitemap.xml), a cninfo-shaped announcement search (POST /new/hisAnnouncement/query)
 with the PDFs under /static/, an HKEXnews-shaped title search (/search/titleSearchServlet.do)
 and an EDGAR-shaped submissions file (/submissions/CIK##########.json).
@@ -149,6 +149,8 @@ class FeedServer:
         items = [] if empty else None
         if path == "/feed.xml":
             return 200, self.rss(items), "application/rss+xml; charset=utf-8"
+        if path.startswith("/rss/") and path.endswith(".xml"):  # one company's feed
+            return 200, self.rss(self._published(path[5:-4]) if items is None else items), "application/rss+xml"
         if path == "/atom.xml":
             return 200, self.atom(items), "application/atom+xml; charset=utf-8"
         if path == "/sitemap.xml":

@@ -31,7 +31,7 @@ def run_in_process(conf: dict, run_id: str, workers: int = 1, lap=None) -> dict:
     return counts
 
 
-def stream_run(ctx: dict, run_id: str, disclosures: list[dict], stop=None) -> list[dict]:
+def stream_run(ctx: dict, run_id: str, disclosures: list[dict], stop=None, retry_after: float | None = None) -> list[dict]:
     """Disclosures a feed announced through the same task bodies as the nightly, in this process:
     fetch and extract each (stopping between documents when `stop` is set), then validate,
     load, detect_changes, alert, and record each outcome in the disclosures log. Returns the
@@ -39,7 +39,7 @@ def stream_run(ctx: dict, run_id: str, disclosures: list[dict], stop=None) -> li
     from carbonwatch.orchestration.tasks import claim_disclosures, disclosure_items, record_disclosures
 
     ctx = prepare(ctx, run_id)
-    todo = claim_disclosures(ctx, disclosures)
+    todo = claim_disclosures(ctx, disclosures, retry_after)
     items = disclosure_items(ctx, todo)
     crawls, extractions = [], []
     for item in items:

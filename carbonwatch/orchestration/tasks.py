@@ -197,18 +197,19 @@ def alert(ctx: dict, counts: dict) -> dict:
                      "delivery_failed": sorted(delivery.get("failed", {}))}
 
 
-def claim_disclosures(ctx: dict, disclosures: list[dict]) -> list[dict]:
+def claim_disclosures(ctx: dict, disclosures: list[dict], retry_after: float | None = None) -> list[dict]:
     """Record announced disclosures in the log (a replay or a duplicate adds nothing) and return
     those of them still to process (pending, or failed with attempts left)."""
     from warehouse.db import connect
-    from warehouse.disclosures import claim, pending
+    from warehouse.disclosures import RETRY_AFTER, claim, pending
     from warehouse.load import utcnow
 
     con = connect(ctx["warehouse"])
     try:
         counts = claim(con, disclosures, utcnow())
         wanted = {d["source_id"] for d in disclosures}
-        todo = [p for p in pending(con) if p["source_id"] in wanted]
+        due = pending(con, retry_after=RETRY_AFTER if retry_after is None else retry_after)
+        todo = [p for p in due if p["source_id"] in wanted]
     finally:
         con.close()
     log.info("disclosures: %s; %d to process", counts, len(todo))

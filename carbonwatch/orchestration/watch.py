@@ -52,9 +52,20 @@ def disclosure_line(row: dict) -> str:
             f"{outcome} · latency {'?' if latency is None else f'{latency:.1f}s'}")
 
 
+def warm_up() -> None:
+    """Import what the first disclosure's stages need (Great Expectations, Airflow's notifier:
+    tens of seconds on a busy machine) before polling, so that latency is not the import's."""
+    import great_expectations  # noqa: F401
+
+    import carbonwatch.alerting.notifiers  # noqa: F401
+    import extractors.document  # noqa: F401
+
+
 class Watcher:
-    def __init__(self, conf: dict, interval: float = 60.0, echo=print, stop: threading.Event | None = None):
+    def __init__(self, conf: dict, interval: float = 60.0, echo=print, stop: threading.Event | None = None,
+                 retry_after: float | None = None):
         from common import settings
+        from warehouse.disclosures import RETRY_AFTER
 
         self.ctx = settings.resolve(conf)
         self.interval = interval
@@ -65,13 +76,15 @@ class Watcher:
         self.cursors: dict[str, str] = {}
         self.unflushed_polls: dict[str, dict] = {}
         self.backlog = False  # pending disclosures in the log (e.g. left by a stopped watcher)
+        self.retry_after = RETRY_AFTER if retry_after is None else retry_after  # a failed disclosure's next try
+        self.next_retry: datetime | None = None
         self.totals = PollStats()
 
     # ------------------------------------------------------------------ warehouse
     def open(self) -> None:
         """Bootstrap a new warehouse (like `run`), then read the log: what was seen, the cursors."""
         from warehouse.db import connect
-        from warehouse.disclosures import cursors, known_source_ids, pending
+        from warehouse.disclosures import cursors, known_source_ids, next_retry, pending
         from warehouse.load import is_bootstrapped
 
         con = connect(self.ctx["warehouse"])
@@ -82,9 +95,11 @@ class Watcher:
                                           run_name="bootstrap-watch")
             self.seen = known_source_ids(con)
             self.cursors = cursors(con)
-            self.backlog = bool(pending(con, limit=1))
+            self.backlog = bool(pending(con, limit=1, retry_after=self.retry_after))
+            self.next_retry = next_retry(con, self.retry_after)
         finally:
             con.close()
+        warm_up()
 
     def _claim(self, found: list[dict]) -> list[dict]:
         from warehouse.db import connect
@@ -96,7 +111,7 @@ class Watcher:
             record_polls(con, list(self.unflushed_polls.values()), utcnow())
             self.unflushed_polls.clear()
             counts = claim(con, found, utcnow()) if found else {"new": 0, "replayed": 0, "duplicates": 0}
-            todo = pending(con)
+            todo = pending(con, retry_after=self.retry_after)
             self.cursors = cursors(con)
         finally:
             con.close()
@@ -139,8 +154,11 @@ class Watcher:
     def run_once(self) -> list[dict]:
         """One poll, then every new (or left-over) disclosure through the stages. Returns their rows."""
         found = self.poll()
+        from warehouse.load import utcnow
+
         errors = any(s["errors"] for s in self.unflushed_polls.values())
-        if not (found or errors or self.backlog):
+        retry_due = self.next_retry is not None and self.next_retry <= utcnow()
+        if not (found or errors or self.backlog or retry_due):
             return []  # idle: the warehouse is not opened
         todo = self._claim(found)
         done: list[dict] = []
@@ -148,14 +166,25 @@ class Watcher:
             batch, todo = todo[:BATCH], todo[BATCH:]
             done += self.process(batch)
         self.backlog = bool(todo)
+        self._note_retries()
         return done
+
+    def _note_retries(self) -> None:
+        from warehouse.db import connect
+        from warehouse.disclosures import next_retry
+
+        con = connect(self.ctx["warehouse"], read_only=True)
+        try:
+            self.next_retry = next_retry(con, self.retry_after)
+        finally:
+            con.close()
 
     def process(self, batch: list[dict]) -> list[dict]:
         """The nightly's task bodies on these disclosures, one run; stops between documents."""
         from carbonwatch.orchestration.inprocess import stream_run
 
         run_id = f"watch__{datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%S.%f}"
-        rows = stream_run(self.ctx, run_id, batch, self.stop)
+        rows = stream_run(self.ctx, run_id, batch, self.stop, self.retry_after)
         for row in rows:
             self.echo(disclosure_line(row))
         self.totals.processed += rows

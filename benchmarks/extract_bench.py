@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -23,7 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SHARED = Path(os.environ.get("CARBONWATCH_SHARED", ROOT.parent / "shared"))
+from common.settings import shared_dir  # noqa: E402 (after the path insert)
+
+SHARED = shared_dir()
 
 
 def _pdfium_rate(path: str) -> tuple[int, float]:

@@ -8,10 +8,11 @@ run downloads and extracts nothing and takes < 5% of the cold run, Airflow overh
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 from pathlib import Path
+
+from common import settings
 
 
 def _count(warehouse: str, run_id: str) -> dict:
@@ -89,8 +90,9 @@ def bench(label: str, root: Path, cases, tmp: Path, report: str, modes: tuple[st
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--report", default=os.environ.get("CARBONWATCH_REPORT", "../shared/reports/report100-2023.zh.pdf"))
-    ap.add_argument("--realpdfs", default=os.environ.get("CARBONWATCH_REALPDFS", "../shared/realpdfs"),
+    ap.add_argument("--report", default=settings.Settings.load().report,
+                    help="the 100-case report (default: CARBONWATCH_REPORT, see common/settings.py)")
+    ap.add_argument("--realpdfs", default=settings.env("REALPDFS", str(settings.shared_dir() / "realpdfs")),
                     help="real reports to serve in the full-size variant")
     ap.add_argument("--skip-airflow", action="store_true", help="only the direct (Airflow-free) runs")
     args = ap.parse_args()

@@ -26,6 +26,9 @@ class Fact:
     scope     free text kept short: "operations", "scope 1+2", "value chain", a site...
     page      1-based page of the source document
     evidence  short verbatim quote from that page
+    value_high  upper bound of a range ("20-30%": value 20, value_high 30); None otherwise
+    confidence  0..1, how sure the rule that produced it is (low: goes to review, never alerts)
+    rule      name of the rule that produced it (extractors/lang/<code>.py), for review and debugging
     """
 
     metric: str
@@ -36,6 +39,9 @@ class Fact:
     status: str = "target"
     page: int | None = None
     evidence: str = ""
+    value_high: float | None = None
+    confidence: float = 1.0
+    rule: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -47,6 +53,8 @@ class Fact:
 
 
 FACT_FIELDS = tuple(f.name for f in fields(Fact))
+# What makes two facts the same fact (fact_id): how sure a rule was, or which rule, does not.
+FACT_IDENTITY = ("metric", "year", "value", "base_year", "scope", "status", "page", "evidence")
 
 
 @dataclass

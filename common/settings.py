@@ -9,8 +9,9 @@ Environment variables (all optional):
   CARBONWATCH_WAREHOUSE  DuckDB file (default $CARBONWATCH_VAR/warehouse.duckdb)
   CARBONWATCH_SOURCES    sources CSV (default sources/mirror.csv of the repo)
   CARBONWATCH_RAW        content-addressed raw documents (default $CARBONWATCH_VAR/raw)
+  CARBONWATCH_SHARED     the shared read-only data: seeds, reports, real PDFs (default ../shared)
   CARBONWATCH_REPORT     the 100-case report PDF used to bootstrap a new warehouse
-                         (default ../shared/reports/report100-2023.zh.pdf)
+                         (default $CARBONWATCH_SHARED/reports/report100-2023.zh.pdf)
   CARBONWATCH_GX         Great Expectations' file context (default: `gx` beside the warehouse)
   CARBONWATCH_CONTACT    contact put in the crawler's User-Agent
   CARBONWATCH_PER_HOST_DELAY  seconds between two requests to one host (default 0)
@@ -63,6 +64,12 @@ def var_dir() -> Path:
     return Path(env("VAR") or REPO / "var").resolve()
 
 
+def shared_dir() -> Path:
+    """The shared read-only data (seed reports, real PDFs) the report default, tests and
+    benchmarks read."""
+    return Path(env("SHARED") or REPO.parent / "shared")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where things are, resolved once per run; `as_dict()` is the run's ctx (XCom-able)."""
@@ -96,7 +103,7 @@ class Settings:
             warehouse=warehouse,
             sources=path("sources", "SOURCES", REPO / "sources" / "mirror.csv"),
             raw_dir=path("raw_dir", "RAW", var / "raw"),
-            report=path("report", "REPORT", REPO.parent / "shared" / "reports" / "report100-2023.zh.pdf"),
+            report=path("report", "REPORT", shared_dir() / "reports" / "report100-2023.zh.pdf"),
             outbox=path("outbox", None, var / "alerts"),
             alert_webhook=given.get("alert_webhook") or env("ALERT_WEBHOOK"),
             per_host_delay=float(given.get("per_host_delay", env("PER_HOST_DELAY", "0"))),
@@ -107,6 +114,11 @@ class Settings:
 def resolve(conf: dict | None = None, *, airflow: bool = False) -> dict:
     """The run's settings as a plain dict (the ctx every task receives)."""
     return Settings.load(conf, airflow=airflow).as_dict()
+
+
+def gx_root(ctx: dict) -> str:
+    """Great Expectations' file context of a run's ctx: its own, else the one beside its warehouse."""
+    return ctx.get("gx_root") or Settings.load({"warehouse": ctx["warehouse"]}).gx_root
 
 
 # ----------------------------------------------------------------------------- Airflow

@@ -1,5 +1,7 @@
 """Stage 1, fetch and extract: the sources registry (sources), the polite crawler (fetch,
-discover, crawl), page text (pdftext), fact rules (facts), whole documents with caps and clear
-failures (document) and the seed report's cases (cases).
+discover, crawl), page text (pdftext), the fact rule engine (facts) with its shared text
+machinery (text: sentences, clauses, evidence, numbers; years) and one module of tables and
+rules per language (lang/), whole documents with caps and clear failures (document) and the
+seed report's cases (cases).
 
 May import: common. Never transforms, expectations, warehouse or carbonwatch."""

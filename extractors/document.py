@@ -36,6 +36,7 @@ from common.schema import Fact
 from common.settings import DocumentLimits
 
 from .facts import extract_facts
+from .lang import LANGUAGES
 from .pdftext import cid_ratio, find_gutter, join_lines, open_pdfium, split_lines
 
 LIMITS = DocumentLimits.from_env()
@@ -44,7 +45,7 @@ DEFAULT_MAX_RSS_MB = LIMITS.max_rss_mb
 DEFAULT_MAX_PAGES = LIMITS.max_pages
 
 # A page worth reading names at least one metric's trigger word (common/metrics.py), in any language.
-CANDIDATE = re.compile("|".join(metric_triggers(lang) for lang in ("en", "zh")), re.I)
+CANDIDATE = re.compile("|".join(metric_triggers(code) for code in LANGUAGES), re.I)
 
 
 class DocumentError(Exception):

@@ -301,8 +301,7 @@ class Fetcher:
         form: dict | None = None,
     ) -> Fetched:
         """GET `url` following redirects by hand; the body goes to a temp file (res.path).
-        `conditional` = {"etag", "last_modified"} of a previous fetch. With `form` the first
-        request is a POST of those fields (a search API); redirects are then followed with GET."""
+        `conditional` = {"etag", "last_modified"} of a previous fetch; `form`: fields to POST to `url`."""
         cfg = self.config
         max_bytes = cfg.max_bytes if max_bytes is None else max_bytes
         deadline = _Deadline(cfg.total_timeout)
@@ -333,7 +332,7 @@ class Fetcher:
             deadline.extend(waited)  # queueing for the host is not this request's time
             try:
                 retry_wait = self._attempt(res, current, headers, deadline, max_bytes, truncate, kind, attempt, hops,
-                                           form if current == url else None)
+                                       form if current == url else None)
             finally:
                 gate.sem.release()
             if retry_wait is None:

@@ -58,8 +58,6 @@ def normalise_source(row: dict, where: str = "source") -> dict:
     """Validate one source (a CSV row or a dict from the DAG) into
     {case_no:int, name, landing_url (None: feeds only), allowed_domains:[hosts], seed_urls:[urls],
     feeds:["kind:arg"], notes}. Raises ValueError naming `where` and the column."""
-    from extractors.feeds import parse_feeds
-
     out: dict = {}
     feeds = row.get("feeds")
     try:
@@ -102,6 +100,30 @@ def normalise_source(row: dict, where: str = "source") -> dict:
     out["feeds"] = [f.feed_id for f in feeds]
     out["notes"] = str(row.get("notes") or "").strip()
     return out
+
+
+def parse_feeds(value: str | None) -> list[Feed]:
+    """`kind:arg` entries separated by ';'. Raises ValueError on an unknown kind or a bad argument."""
+    from extractors.feeds import ARG_RULES, KINDS, Feed
+
+    feeds = []
+    for part in (p.strip() for p in (value or "").split(";")):
+        if not part:
+            continue
+        kind, sep, arg = part.partition(":")
+        kind, arg = kind.strip().lower(), arg.strip()
+        if not sep or kind not in KINDS:
+            raise ValueError(f"feed {part!r}: expected KIND:VALUE with KIND one of {', '.join(KINDS)}")
+        if kind in ARG_RULES:
+            pattern, what = ARG_RULES[kind]
+            if not pattern.match(arg):
+                raise ValueError(f"feed {part!r}: {kind} needs {what}")
+        else:
+            bad = check_url(arg)
+            if bad:
+                raise ValueError(f"feed {part!r}: the URL {bad}")
+        feeds.append(Feed(kind, arg))
+    return feeds
 
 
 def read_sources(path) -> list[dict]:

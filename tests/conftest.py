@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from common.settings import shared_dir
+
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("CARBONWATCH_SHARED", REPO.parent / "shared"))
+SHARED = shared_dir()  # CARBONWATCH_SHARED, else ../shared
 REPORT = SHARED / "reports" / "report100-2023.zh.pdf"
 GOLD = SHARED / "gold" / "report100.dev.jsonl"
 

@@ -30,7 +30,8 @@ import pytest
 import requests
 
 from carbonwatch.demo.mirror import EDITION2_EDITS, MirrorServer, build_mirror, case_dir_name, write_sources
-from carbonwatch.orchestration.runner import DUCKDB_POOL, prepare_airflow_home
+from carbonwatch.orchestration.runner import prepare_airflow_home
+from common.settings import DUCKDB_POOL
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = (9, 30, 64, 67, 71)  # 30, 64, 67, 71 change a target in edition 2

@@ -110,7 +110,7 @@ def test_pool_of_the_dags_is_created_by_airflow_init(services, dag_tasks):
 
 
 def test_volumes_hold_the_warehouse_and_raw_documents_where_the_tasks_run(compose, services):
-    from carbonwatch.orchestration.tasks import AIRFLOW_VARIABLES
+    from common.settings import AIRFLOW_VARIABLES
 
     env = services["airflow-worker-duckdb"]["environment"]
     variables = {k[len("AIRFLOW_VAR_"):].lower(): v for k, v in env.items() if k.startswith("AIRFLOW_VAR_")}

@@ -59,9 +59,7 @@ def state(path) -> list:
         con.close()
 
 
-def test_a_reader_process_during_a_load_sees_whole_states_and_blocks_nothing(tmp_path, monkeypatch):
-    import warehouse.load as load
-
+def test_a_reader_process_during_a_load_sees_whole_states_and_blocks_nothing(tmp_path):
     wh = sample_warehouse(tmp_path / "wh.duckdb", editions=1)
     snap = publish_snapshot(wh)
     before = state(snap)
@@ -73,11 +71,10 @@ def test_a_reader_process_during_a_load_sees_whole_states_and_blocks_nothing(tmp
         for reader in readers.values():
             assert reader.stdout.readline().strip() == "ready"
         # a slow nightly load (every step pauses) while the reader hammers the snapshot
-        monkeypatch.setattr(load, "load_hook", lambda step: time.sleep(0.3))
         t0 = time.monotonic()
         con = connect(wh)  # the writer opens the live file read-write: not blocked by the reader
         try:
-            counts = run(con, "run-2", EDITION2)
+            counts = run(con, "run-2", EDITION2, on_step=lambda step: time.sleep(0.3))
             con.execute("CHECKPOINT")
         finally:
             con.close()

@@ -4,17 +4,16 @@ document-level score on the six real PDFs."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from common.settings import shared_dir
 from extractors.facts import extract_facts
 
 REF = 2024
-SHARED = Path(os.environ.get("CARBONWATCH_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+SHARED = shared_dir()
 
 
 def facts(text: str, page: int = 3):

@@ -8,7 +8,8 @@ import pytest
 
 from carbonwatch.demo.feeds import FeedServer
 from crawl_server import make_pdf
-from extractors.feeds import Feed, is_report_title, parse_feeds, poll
+from extractors.feeds import Feed, is_report_title, poll
+from extractors.sources import parse_feeds
 from extractors.feeds.http import feed_fetcher
 from extractors.fetch import reset_shared_state
 

@@ -120,13 +120,8 @@ def test_the_detector_finds_a_cycle_and_a_downward_import():
     assert _imports("common.schema", src, MODULES) <= {"common.metrics"}
 
 
-SPLIT_IN_PROGRESS = {"extractors.facts"}  # being split into extractors/lang/ (issue 9); remove when done
-
-
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_module_size(name):
-    if name in SPLIT_IN_PROGRESS:
-        pytest.xfail("split in progress")
     lines = MODULES[name].read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_LINES, f"{name}: {lines} lines (split it by concern)"
 

@@ -31,7 +31,6 @@ KILLER = textwrap.dedent("""
     import os, signal, sys
     from datetime import datetime
     sys.path.insert(0, os.path.join(os.getcwd(), "tests"))
-    import warehouse.load as load
     from warehouse.db import connect
     from warehouse_fixtures import EDITION2, run
 
@@ -42,9 +41,8 @@ KILLER = textwrap.dedent("""
             print("killing myself at", step, flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
 
-    load.load_hook = hook
     con = connect(sys.argv[1])
-    run(con, "killed-run", EDITION2, now=datetime(2026, 3, 6, 2, 0))
+    run(con, "killed-run", EDITION2, now=datetime(2026, 3, 6, 2, 0), on_step=hook)
     print("not killed", flush=True)
 """)
 
@@ -81,9 +79,7 @@ def test_a_killed_load_leaves_the_previous_state(tmp_path, step):
         con.close()
 
 
-def test_an_exception_mid_load_rolls_back(tmp_path, monkeypatch):
-    import warehouse.load as load
-
+def test_an_exception_mid_load_rolls_back(tmp_path):
     wh = sample_warehouse(tmp_path / "wh.duckdb", editions=1)
     before = state(wh)
 
@@ -91,11 +87,10 @@ def test_an_exception_mid_load_rolls_back(tmp_path, monkeypatch):
         if step == "history":
             raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(load, "load_hook", boom)
     con = connect(wh)
     try:
         with pytest.raises(RuntimeError, match="disk on fire"):
-            run(con, "failing-run", EDITION2)
+            run(con, "failing-run", EDITION2, on_step=boom)
     finally:
         con.close()
     after = state(wh)

@@ -24,7 +24,7 @@ def sample(tmp_path_factory):
 def report_wh(tmp_path_factory, report_cases, report_pdf):
     """The real 100 cases of the report, bootstrapped (no crawl)."""
     from extractors.cases import case_record
-    from warehouse.load import bootstrap
+    from warehouse.runs import bootstrap
 
     path = tmp_path_factory.mktemp("report") / "wh.duckdb"
     con = connect(path)

@@ -17,7 +17,7 @@ from carbonwatch.orchestration.watch import Watcher
 from extractors.cases import case_record
 from extractors.fetch import reset_shared_state
 from warehouse.db import connect
-from warehouse.load import bootstrap
+from warehouse.runs import bootstrap
 
 EDITED = [e.case_no for e in EDITION2_EDITS]  # 64, 71, 67, 30
 

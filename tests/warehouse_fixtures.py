@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from warehouse.db import connect
-from warehouse.load import bootstrap, finish_run, load_batch, start_run, update_history
+from warehouse.history import update_history
+from warehouse.loads import load_batch
+from warehouse.runs import bootstrap, finish_run, start_run
 
 
 def F(metric, year=None, value=None, base_year=None, scope=None, status="target", page=1, evidence=None) -> dict:
@@ -79,12 +82,14 @@ def batch(docs: list[Doc]) -> tuple[list[dict], list[dict], dict]:
     return list(crawls.values()), extractions, {"valid": valid, "quarantined": quarantined, "results": results}
 
 
-def run(con, run_id: str, docs: list[Doc], now: datetime | None = None) -> dict:
-    """One nightly run without Airflow: start, load, diff, close."""
+def run(con, run_id: str, docs: list[Doc], now: datetime | None = None,
+        on_step: Callable[[str], None] | None = None) -> dict:
+    """One nightly run without Airflow: start, load, diff, close. `on_step` is handed to the
+    load and the diff (called inside their transactions with "documents", "facts", "history")."""
     start_run(con, run_id, "fixtures", now=now)
     crawls, extractions, validated = batch(docs)
-    counts = load_batch(con, run_id, crawls, extractions, validated)
-    counts |= update_history(con, run_id, now=now)
+    counts = load_batch(con, run_id, crawls, extractions, validated, on_step=on_step)
+    counts |= update_history(con, run_id, now=now, on_step=on_step)
     finish_run(con, run_id, counts)
     return counts
 

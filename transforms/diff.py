@@ -1,6 +1,6 @@
 """Diff a company's current targets against its target history.
 
-Pure functions (`targets_from_facts`, `diff_targets`) do the logic; warehouse.load applies
+Pure functions (`targets_from_facts`, `diff_targets`) do the logic; warehouse.history applies
 the result inside the load transaction.
 """
 from __future__ import annotations

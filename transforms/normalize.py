@@ -12,7 +12,7 @@ import json
 import re
 
 from common.metrics import METRICS
-from common.schema import FACT_FIELDS, Fact
+from common.schema import FACT_IDENTITY, Fact
 
 # Scope texts are free; group them into the few scopes analysts compare targets on.
 _SCOPE_GROUPS = (
@@ -56,6 +56,6 @@ def target_key(f: Fact) -> str:
 
 
 def fact_id(document_id: str, f: Fact) -> str:
-    payload = json.dumps([document_id] + [getattr(f, k) for k in FACT_FIELDS], ensure_ascii=False, default=str)
+    payload = json.dumps([document_id] + [getattr(f, k) for k in FACT_IDENTITY], ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 

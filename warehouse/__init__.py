@@ -1,4 +1,7 @@
-"""Stage 4, load: the DuckDB warehouse — schema (schema.sql), connections (db), loads,
-history (SCD2) and alerts, analysts' views and the read-only snapshot.
+"""Stage 4, load: the DuckDB warehouse, one module per concern — schema (schema.sql),
+connections, transactions and the clock (db), run bookkeeping and the bootstrap from the seed
+report (runs), batch loads (loads), the target history (SCD2) and which changes alert (history),
+alert-delivery bookkeeping (deliveries), analysts' views (views) and the read-only snapshot
+(snapshot).
 
 May import: common, transforms (the diff of targets). Never extractors, expectations or carbonwatch."""

@@ -1,10 +1,17 @@
-"""Connections and transactions. DuckDB has one writer: only the load tasks open it read-write."""
+"""Connections, transactions and the warehouse clock. DuckDB has one writer: only the load tasks
+open it read-write."""
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+
+
+def utcnow() -> datetime:
+    """Now in UTC, naive: the warehouse's TIMESTAMP columns hold UTC."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def schema_sql() -> str:

@@ -91,7 +91,7 @@ def _due(retry_after: float) -> str:
 
 def pending(con, limit: int | None = None, retry_after: float = RETRY_AFTER, now: datetime | None = None) -> list[dict]:
     """Disclosures to process now, oldest first: pending, or failed and due for a retry."""
-    from warehouse.load import utcnow
+    from warehouse.db import utcnow
 
     return [r | {"published_at": r["published_at"].isoformat(timespec="milliseconds") + "Z"} for r in rows(
         con, "SELECT source_id, feed, case_no, company, url, title, published_at, attempts FROM disclosures "

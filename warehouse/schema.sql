@@ -76,7 +76,7 @@ CREATE TABLE IF NOT EXISTS fetch_log (
 );
 
 CREATE TABLE IF NOT EXISTS facts (
-    fact_id     VARCHAR PRIMARY KEY,           -- hash of document + all fact fields
+    fact_id     VARCHAR PRIMARY KEY,           -- hash of document + the fact's identity (common.schema.FACT_IDENTITY)
     document_id VARCHAR NOT NULL,
     case_no     INTEGER NOT NULL,
     metric      VARCHAR NOT NULL,
@@ -89,6 +89,11 @@ CREATE TABLE IF NOT EXISTS facts (
     evidence    VARCHAR NOT NULL,
     run_id      VARCHAR NOT NULL
 );
+
+-- A range's upper bound, the extractor's confidence (0..1) and the rule that produced the fact.
+ALTER TABLE facts ADD COLUMN IF NOT EXISTS value_high DOUBLE;
+ALTER TABLE facts ADD COLUMN IF NOT EXISTS confidence DOUBLE;
+ALTER TABLE facts ADD COLUMN IF NOT EXISTS rule VARCHAR;
 
 CREATE TABLE IF NOT EXISTS quarantined_facts (
     run_id      VARCHAR NOT NULL,

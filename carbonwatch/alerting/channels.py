@@ -252,7 +252,7 @@ def deliver_pending(con, channels: list[Channel]) -> dict:
     """Offer every channel the alerts it has not taken; record what each took.
 
     Returns {"pending": n, "delivered": {channel: n}, "failed": {channel: redacted error}}."""
-    from warehouse.load import mark_delivered, pending_alerts
+    from warehouse.deliveries import mark_delivered, pending_alerts
 
     names = [c.name for c in channels]
     pending = pending_alerts(con, names)

@@ -15,21 +15,16 @@ from common import settings
 log = logging.getLogger("carbonwatch")
 
 
-def gx_root(ctx: dict) -> str:
-    """Great Expectations' file context of this warehouse (common.settings: gx_root)."""
-    return ctx.get("gx_root") or settings.Settings.load({"warehouse": ctx["warehouse"]}).gx_root
-
-
 def prepare(conf: dict | None, run_id: str) -> dict:
     """Resolve settings, bootstrap a new warehouse from the 100-case report, open the run."""
     from warehouse.db import connect
-    from warehouse.load import is_bootstrapped, start_run
+    from warehouse.runs import is_bootstrapped, start_run
 
     ctx = settings.resolve(conf) | {"run_id": run_id}
     con = connect(ctx["warehouse"])
     try:
         if not is_bootstrapped(con):
-            bootstrap_warehouse(con, ctx["report"], gx_root=gx_root(ctx), run_name=f"bootstrap-{run_id}")
+            bootstrap_warehouse(con, ctx["report"], gx_root=settings.gx_root(ctx), run_name=f"bootstrap-{run_id}")
         start_run(con, run_id, ctx["sources"])
     finally:
         con.close()
@@ -39,7 +34,8 @@ def prepare(conf: dict | None, run_id: str) -> dict:
 def bootstrap_warehouse(con, report: str, gx_root: str | None = None, run_name: str | None = None) -> dict:
     from expectations.validate import validate_companies
     from extractors.cases import case_record, segment_cases
-    from warehouse.load import bootstrap, utcnow
+    from warehouse.db import utcnow
+    from warehouse.runs import bootstrap
 
     if not Path(report).is_file():
         raise FileNotFoundError(f"the 100-case report is needed to bootstrap a new warehouse: {report} not found "
@@ -91,7 +87,7 @@ def fetch(ctx: dict, item: dict) -> dict:
     """Crawl one company's site, or fetch the one document a feed announced (item["disclosure"]).
     Never raises for the site's faults: they are recorded."""
     from extractors.crawl import CrawlConfig, crawl_source, fetch_disclosure
-    from warehouse.load import utcnow
+    from warehouse.db import utcnow
 
     if "disclosure" in item:
         d = item["disclosure"]
@@ -146,14 +142,14 @@ def validate(ctx: dict, extractions: list[list[dict]]) -> dict:
 
     items = [{"document_id": e["document_id"], "case_no": e["case_no"], "fact": f}
              for batch in extractions for e in batch for f in e.get("facts", [])]
-    result = validate_facts(items, gx_root=gx_root(ctx), run_name=ctx.get("run_id"))
+    result = validate_facts(items, gx_root=settings.gx_root(ctx), run_name=ctx.get("run_id"))
     log.info("validated %d facts: %d valid, %d quarantined", len(items), len(result["valid"]), len(result["quarantined"]))
     return result
 
 
 def load(ctx: dict, crawls: list[dict], extractions: list[list[dict]], validated: dict) -> dict:
     from warehouse.db import connect
-    from warehouse.load import load_batch
+    from warehouse.loads import load_batch
 
     con = connect(ctx["warehouse"])
     try:
@@ -164,7 +160,7 @@ def load(ctx: dict, crawls: list[dict], extractions: list[list[dict]], validated
 
 def detect_changes(ctx: dict, counts: dict) -> dict:
     from warehouse.db import connect
-    from warehouse.load import update_history
+    from warehouse.history import update_history
 
     con = connect(ctx["warehouse"])
     try:
@@ -179,7 +175,7 @@ def alert(ctx: dict, counts: dict) -> dict:
     state, and their connections never block the next load)."""
     from carbonwatch.alerting.notifiers import CarbonwatchAlertNotifier
     from warehouse.db import connect
-    from warehouse.load import finish_run
+    from warehouse.runs import finish_run
     from warehouse.snapshot import publish_snapshot
 
     notifier = CarbonwatchAlertNotifier(warehouse=ctx["warehouse"], outbox=ctx.get("outbox"),
@@ -202,7 +198,7 @@ def claim_disclosures(ctx: dict, disclosures: list[dict], retry_after: float | N
     those of them still to process (pending, or failed with attempts left)."""
     from warehouse.db import connect
     from warehouse.disclosures import RETRY_AFTER, claim, pending
-    from warehouse.load import utcnow
+    from warehouse.db import utcnow
 
     con = connect(ctx["warehouse"])
     try:
@@ -221,7 +217,7 @@ def record_disclosures(ctx: dict, items: list[dict], crawls: list[dict], extract
     and the feeds' cursors advanced past what is finished. Returns the stored rows (JSON-able)."""
     from warehouse.db import connect
     from warehouse.disclosures import finish
-    from warehouse.load import utcnow
+    from warehouse.db import utcnow
     from warehouse.snapshot import publish_snapshot
 
     con = connect(ctx["warehouse"])

@@ -36,8 +36,7 @@ class PollStats:
 
 
 def _feeds_of(sources_file: str) -> list[tuple[dict, object]]:
-    from extractors.feeds import parse_feeds
-    from extractors.sources import read_sources
+    from extractors.sources import parse_feeds, read_sources
 
     return [({"case_no": s["case_no"], "name": s["name"]}, feed)
             for s in read_sources(sources_file) for feed in parse_feeds(";".join(s["feeds"]))]
@@ -83,15 +82,16 @@ class Watcher:
     # ------------------------------------------------------------------ warehouse
     def open(self) -> None:
         """Bootstrap a new warehouse (like `run`), then read the log: what was seen, the cursors."""
+        from common import settings
         from warehouse.db import connect
         from warehouse.disclosures import cursors, known_source_ids, next_retry, pending
-        from warehouse.load import is_bootstrapped
+        from warehouse.runs import is_bootstrapped
 
         con = connect(self.ctx["warehouse"])
         try:
             if not is_bootstrapped(con):
                 self.echo(f"new warehouse {self.ctx['warehouse']}: loading the report's cases first")
-                tasks.bootstrap_warehouse(con, self.ctx["report"], gx_root=tasks.gx_root(self.ctx),
+                tasks.bootstrap_warehouse(con, self.ctx["report"], gx_root=settings.gx_root(self.ctx),
                                           run_name="bootstrap-watch")
             self.seen = known_source_ids(con)
             self.cursors = cursors(con)
@@ -104,7 +104,7 @@ class Watcher:
     def _claim(self, found: list[dict]) -> list[dict]:
         from warehouse.db import connect
         from warehouse.disclosures import claim, cursors, pending, record_polls
-        from warehouse.load import utcnow
+        from warehouse.db import utcnow
 
         con = connect(self.ctx["warehouse"])
         try:
@@ -154,7 +154,7 @@ class Watcher:
     def run_once(self) -> list[dict]:
         """One poll, then every new (or left-over) disclosure through the stages. Returns their rows."""
         found = self.poll()
-        from warehouse.load import utcnow
+        from warehouse.db import utcnow
 
         errors = any(s["errors"] for s in self.unflushed_polls.values())
         retry_due = self.next_retry is not None and self.next_retry <= utcnow()

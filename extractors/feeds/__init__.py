@@ -1,7 +1,7 @@
 """Disclosure feeds: each kind of feed a sources row may name turns its own answer into
 `Disclosure`s (one module per kind; the extract stage's entry point for streaming).
 
-    feeds = parse_feeds("rss:https://example.org/news.xml; cninfo:CODE")
+    feeds = extractors.sources.parse_feeds("rss:https://example.org/news.xml; cninfo:CODE")
     result = poll(feed, company, fetcher, cursor)   # FeedResult(disclosures, error)
 
 Kinds: rss (RSS 2.0 / Atom, detected by feedparser), sitemap (<lastmod>), cninfo (POST
@@ -10,7 +10,7 @@ exchanges' base URLs are settings (common.settings.feed_endpoints), so tests use
 Only titles of ESG / CSR / sustainability / climate reports become disclosures
 (`is_report_title`). Nothing here raises for a feed's fault: `FeedResult.error` says what.
 
-May import: common, and the crawler's own modules (fetch, discover).
+May import: common, and the crawler's modules below the source registry (fetch, discover, crawl).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from extractors.discover import LESSER, REPORT_WORD, STRONG, TOPIC
 
 KINDS = ("rss", "sitemap", "cninfo", "hkex", "edgar")
-_ARG_RULES = {  # kind -> (pattern of the argument, what it must be)
+ARG_RULES = {  # kind -> (pattern of the argument, what it must be); rss and sitemap take a URL
     "cninfo": (re.compile(r"^\d{6}$"), "a 6-digit stock code"),
     "hkex": (re.compile(r"^\d{1,5}$"), "a stock code of up to 5 digits"),
     "edgar": (re.compile(r"^\d{1,10}$"), "a CIK of up to 10 digits"),
@@ -65,30 +65,6 @@ class FeedResult:
     error: str | None = None
     seen: int = 0  # items in the answer before the title filter
     requests: int = 0
-
-
-def parse_feeds(value: str | None) -> list[Feed]:
-    """`kind:arg` entries separated by ';'. Raises ValueError on an unknown kind or a bad argument."""
-    from extractors.sources import check_url
-
-    feeds = []
-    for part in (p.strip() for p in (value or "").split(";")):
-        if not part:
-            continue
-        kind, sep, arg = part.partition(":")
-        kind, arg = kind.strip().lower(), arg.strip()
-        if not sep or kind not in KINDS:
-            raise ValueError(f"feed {part!r}: expected KIND:VALUE with KIND one of {', '.join(KINDS)}")
-        if kind in _ARG_RULES:
-            pattern, what = _ARG_RULES[kind]
-            if not pattern.match(arg):
-                raise ValueError(f"feed {part!r}: {kind} needs {what}")
-        else:
-            bad = check_url(arg)
-            if bad:
-                raise ValueError(f"feed {part!r}: the URL {bad}")
-        feeds.append(Feed(kind, arg))
-    return feeds
 
 
 def is_report_title(title: str) -> bool:
@@ -154,6 +130,4 @@ def trusted_hosts(feed_id: str) -> list[str]:
     when the announced document is fetched."""
     from urllib.parse import urlsplit
 
-    from extractors.sources import normalise_host
-
-    return sorted({h for h in (normalise_host(urlsplit(u).hostname or "") for u in feed_urls(feed_id)) if h})
+    return sorted({h for h in ((urlsplit(u).hostname or "").lower().rstrip(".") for u in feed_urls(feed_id)) if h})

@@ -18,9 +18,7 @@ def feed_fetcher(urls: list[str], tmp_dir: Path, log: list, per_host_delay: floa
     they may be private addresses (a company intranet, a test server on 127.0.0.1)."""
     from extractors.crawl import CrawlConfig
     from extractors.fetch import Fetcher
-    from extractors.sources import normalise_host
-
-    hosts = sorted({normalise_host(urlsplit(u).hostname or "") for u in urls} - {None})
+    hosts = sorted({(urlsplit(u).hostname or "").lower().rstrip(".") for u in urls} - {""})
     config = CrawlConfig(per_host_delay=per_host_delay, total_timeout=30, read_timeout=10, max_retries=2)
     return Fetcher(config, hosts, tmp_dir, log, private_ok=set(hosts))
 

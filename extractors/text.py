@@ -1,0 +1,141 @@
+"""Text machinery every language's rules share: sentence spans, clause bounds, evidence
+quotes, Chinese numerals, the CJK share of a text, and the rule hit type.
+
+Evidence is always a verbatim slice of the sentence it is read from (one clause or the
+sentence), at most MAX_EVIDENCE characters. Language tables live in extractors/lang/.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .pdftext import is_cjk
+
+MAX_EVIDENCE = 120
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    """What a rule found in one sentence; `evidence` is a verbatim slice of that sentence."""
+
+    metric: str
+    year: int | None
+    value: float | bool | None
+    status: str  # "target" or "achieved"
+    evidence: str
+    base_year: int | None = None
+    scope: str | None = None
+
+
+# ----------------------------------------------------------------------------- characters
+def cjk_ratio(s: str) -> float:
+    """CJK characters per letter of s (0 for text without letters)."""
+    if not s:
+        return 0.0
+    n = sum(1 for ch in s if is_cjk(ch))
+    letters = sum(1 for ch in s if ch.isalpha())
+    return n / max(1, letters)
+
+
+_ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+
+
+def zh_number(s: str) -> int | None:
+    """Chinese numerals up to 百: 三十五 -> 35, 百 -> 100."""
+    if not s:
+        return None
+    if s in ("百", "一百"):
+        return 100
+    total, cur = 0, 0
+    for ch in s:
+        if ch in _ZH_DIGITS:
+            cur = _ZH_DIGITS[ch]
+        elif ch == "十":
+            total += (cur or 1) * 10
+            cur = 0
+        elif ch == "百":
+            total += (cur or 1) * 100
+            cur = 0
+        else:
+            return None
+    return total + cur
+
+
+# ----------------------------------------------------------------------------- sentences
+def split_spans(text: str, pattern: re.Pattern, keep_break: bool) -> list[tuple[int, int]]:
+    """Spans of text between the matches of `pattern` (a sentence break). With `keep_break` the
+    match ends the span before it ("。" belongs to its sentence); else it is dropped (a space)."""
+    spans, start = [], 0
+    for m in pattern.finditer(text):
+        spans.append((start, m.end() if keep_break else m.start()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return trimmed(text, spans)
+
+
+def trimmed(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans without leading and trailing white space; empty ones dropped."""
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+# ----------------------------------------------------------------------------- scope
+def scope_of(ctx: str, scopes: tuple[tuple[re.Pattern, str], ...], place: re.Pattern) -> str | None:
+    """The label of the first of `scopes` (pattern, label) found in ctx, else the place
+    `place` names in ctx (its group 1: a site, a plant, a business), else None."""
+    for pattern, label in scopes:
+        if pattern.search(ctx):
+            return label
+    m = place.search(ctx)
+    return m.group(1) if m else None
+
+
+# ----------------------------------------------------------------------------- evidence
+_CLAUSE_SEP = re.compile(r"[，,：:；;（）()]")
+
+
+def clause_bounds(s: str, a: int, b: int) -> tuple[int, int]:
+    """Expand [a, b) of sentence s to whole clauses (between commas/colons)."""
+    lo = a
+    while lo > 0 and not _CLAUSE_SEP.match(s[lo - 1]):
+        lo -= 1
+    hi = b
+    while hi < len(s) and not _CLAUSE_SEP.match(s[hi]):
+        hi += 1
+    return lo, hi
+
+
+def clause_evidence(s: str, a: int, b: int) -> str:
+    """A verbatim quote of s covering [a, b): whole clauses when short enough."""
+    lo, hi = clause_bounds(s, a, b)
+    if hi - lo > 90:  # run-on text (joined bullets, tables): keep close to the match
+        lo, hi = max(lo, a - 12), min(hi, b + 24)
+        if hi - lo > MAX_EVIDENCE:
+            lo, hi = a, min(b, a + MAX_EVIDENCE)
+    q = s[lo:hi]
+    return q.strip(" \t，,：:；;、")
+
+
+def sentence_evidence(s: str, a: int, b: int) -> str:
+    """The sentence when short, else the clause(s) around [a, b) within MAX_EVIDENCE."""
+    if len(s) <= MAX_EVIDENCE:
+        return s.strip()
+    lo, hi = a, b
+    while lo > 0 and b - lo < MAX_EVIDENCE * 2 // 3 and s[lo - 1] not in ",;:(•–":
+        lo -= 1
+    while hi < len(s) and hi - lo < MAX_EVIDENCE and s[hi] not in ",;:)•–":
+        hi += 1
+    while lo < a and lo > 0 and s[lo - 1].isalnum():  # do not start inside a word
+        lo += 1
+    while hi > b and hi < len(s) and s[hi - 1].isalnum() and s[hi].isalnum():
+        hi -= 1
+    return s[lo:hi].strip(" ,;:–•")

@@ -16,6 +16,7 @@ from warehouse.db import rows, transaction
 
 MAX_ATTEMPTS = 5  # a disclosure that failed this often is given up (it stays recorded with its error)
 RETRY_AFTER = 300.0  # seconds before a failed disclosure is tried again, doubled after each attempt
+LEASE = 600.0  # seconds a claim by another owner (a concurrent Airflow run) is respected
 FINISHED = ("done", "duplicate", "gave_up")
 
 
@@ -89,14 +90,24 @@ def _due(retry_after: float) -> str:
             f"to_microseconds(CAST({float(retry_after)} * 1e6 * pow(2, attempts - 1) AS BIGINT)) <= ?)")
 
 
-def pending(con, limit: int | None = None, retry_after: float = RETRY_AFTER, now: datetime | None = None) -> list[dict]:
-    """Disclosures to process now, oldest first: pending, or failed and due for a retry."""
+def pending(con, limit: int | None = None, retry_after: float = RETRY_AFTER, now: datetime | None = None,
+            owner: str | None = None) -> list[dict]:
+    """Disclosures to process now, oldest first: pending, or failed and due for a retry; not
+    claimed by another owner within the lease."""
     from warehouse.db import utcnow
 
+    now = now or utcnow()
     return [r | {"published_at": r["published_at"].isoformat(timespec="milliseconds") + "Z"} for r in rows(
         con, "SELECT source_id, feed, case_no, company, url, title, published_at, attempts FROM disclosures "
-             f"WHERE status = 'pending' OR {_due(retry_after)} ORDER BY published_at, source_id"
-             + (f" LIMIT {int(limit)}" if limit else ""), [now or utcnow()])]
+             f"WHERE (status = 'pending' OR {_due(retry_after)}) AND (claimed_by IS NULL OR claimed_by = ? "
+             f"OR claimed_at + to_microseconds(CAST({LEASE} * 1e6 AS BIGINT)) <= ?) ORDER BY published_at, source_id"
+             + (f" LIMIT {int(limit)}" if limit else ""), [now, owner or "", now])]
+
+
+def take(con, source_ids: list[str], owner: str, now: datetime) -> None:
+    """Mark these disclosures as being processed by `owner` (see pending's lease)."""
+    con.execute("UPDATE disclosures SET claimed_by = ?, claimed_at = ? WHERE source_id IN (SELECT unnest(?::VARCHAR[]))",
+                [owner, now, source_ids])
 
 
 def next_retry(con, retry_after: float = RETRY_AFTER) -> datetime | None:
@@ -113,7 +124,7 @@ def finish(con, run_id: str, outcomes: list[dict], now: datetime) -> list[dict]:
         for o in outcomes:
             failed = o.get("error") is not None
             con.execute(
-                "UPDATE disclosures SET attempts = attempts + 1, run_id = ?, document_id = ?, facts = ?, alerts = ?, "
+                "UPDATE disclosures SET attempts = attempts + 1, run_id = ?, claimed_by = NULL, document_id = ?, facts = ?, alerts = ?, "
                 "error = ?, processed_at = ?, latency_s = epoch(?::TIMESTAMP) - epoch(published_at), "
                 "status = CASE WHEN NOT ? THEN 'done' WHEN attempts + 1 >= ? THEN 'gave_up' ELSE 'failed' END "
                 "WHERE source_id = ?",

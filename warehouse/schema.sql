@@ -193,7 +193,9 @@ CREATE TABLE IF NOT EXISTS disclosures (
     alerts        INTEGER,                     -- alerts its document raised
     error         VARCHAR,                     -- why it failed (fetch or parse)
     processed_at  TIMESTAMP,                   -- UTC, alerts delivered and facts loaded
-    latency_s     DOUBLE                       -- processed_at - published_at
+    latency_s     DOUBLE,                      -- processed_at - published_at
+    claimed_by    VARCHAR,                     -- who is processing it: the watcher, or an Airflow run id
+    claimed_at    TIMESTAMP                    -- a claim older than the lease (10 min) may be taken over
 );
 
 -- One row per feed: how far it is processed, and how its polls went. Every disclosure published

@@ -39,7 +39,7 @@ def stream_run(ctx: dict, run_id: str, disclosures: list[dict], stop=None, retry
     from carbonwatch.orchestration.tasks import claim_disclosures, disclosure_items, record_disclosures
 
     ctx = prepare(ctx, run_id)
-    todo = claim_disclosures(ctx, disclosures, retry_after)
+    todo = claim_disclosures(ctx, disclosures, retry_after, owner="watch")  # one watcher per warehouse
     items = disclosure_items(ctx, todo)
     crawls, extractions = [], []
     for item in items:

@@ -193,23 +193,42 @@ def alert(ctx: dict, counts: dict) -> dict:
                      "delivery_failed": sorted(delivery.get("failed", {}))}
 
 
-def claim_disclosures(ctx: dict, disclosures: list[dict], retry_after: float | None = None) -> list[dict]:
-    """Record announced disclosures in the log (a replay or a duplicate adds nothing) and return
-    those of them still to process (pending, or failed with attempts left)."""
-    from warehouse.db import connect
-    from warehouse.disclosures import RETRY_AFTER, claim, pending
-    from warehouse.db import utcnow
+def claim_disclosures(ctx: dict, disclosures: list[dict], retry_after: float | None = None,
+                      owner: str | None = None) -> list[dict]:
+    """Record announced disclosures in the log (a replay or a duplicate adds nothing) and take
+    those of them still to process (pending, or failed and due) for `owner` (default: this run);
+    returns them. One claimed by another owner within its lease is left to it."""
+    from warehouse.db import connect, transaction, utcnow
+    from warehouse.disclosures import RETRY_AFTER, claim, pending, take
 
+    owner = owner or ctx["run_id"]
     con = connect(ctx["warehouse"])
     try:
         counts = claim(con, disclosures, utcnow())
         wanted = {d["source_id"] for d in disclosures}
-        due = pending(con, retry_after=RETRY_AFTER if retry_after is None else retry_after)
-        todo = [p for p in due if p["source_id"] in wanted]
+        with transaction(con):
+            due = pending(con, retry_after=RETRY_AFTER if retry_after is None else retry_after, owner=owner)
+            todo = [p for p in due if p["source_id"] in wanted]
+            take(con, [p["source_id"] for p in todo], owner, utcnow())
     finally:
         con.close()
     log.info("disclosures: %s; %d to process", counts, len(todo))
     return todo
+
+
+def record_feed_errors(ctx: dict, errors: list[dict]) -> None:
+    """Feed errors the Airflow trigger reported ({"feed", "case_no", "error"}) into feed_cursors."""
+    from warehouse.db import connect, utcnow
+    from warehouse.disclosures import record_polls
+
+    if not errors:
+        return
+    con = connect(ctx["warehouse"])
+    try:
+        record_polls(con, [{"feed": e["feed"], "case_no": e.get("case_no"), "polls": 0, "errors": 1, "error": e["error"]}
+                           for e in errors], utcnow())
+    finally:
+        con.close()
 
 
 def record_disclosures(ctx: dict, items: list[dict], crawls: list[dict], extractions: list[list[dict]]) -> list[dict]:

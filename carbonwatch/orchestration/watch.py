@@ -35,7 +35,30 @@ class PollStats:
     processed: list[dict] = field(default_factory=list)  # the disclosures rows as stored
 
 
-def _feeds_of(sources_file: str) -> list[tuple[dict, object]]:
+def poll_feeds(feeds: list[tuple[dict, object]], ctx: dict, cursors: dict[str, str], seen: set[str],
+               stop: threading.Event | None = None) -> tuple[list[dict], list]:
+    """Ask each (company, feed) once through the polite fetcher. Returns the disclosures (JSON
+    dicts) whose source_id is not in `seen`, and each feed's FeedResult (error, requests)."""
+    from extractors.feeds import feed_urls, poll
+    from extractors.feeds.http import feed_fetcher
+
+    found, results = [], []
+    for company, feed in feeds:
+        if stop is not None and stop.is_set():
+            break
+        fetcher = feed_fetcher(feed_urls(feed.feed_id), Path(ctx["raw_dir"]) / ".tmp", [], ctx.get("per_host_delay", 0.0))
+        try:
+            result = poll(feed, company, fetcher, cursors.get(feed.feed_id))
+        finally:
+            fetcher.close()
+        results.append(result)
+        found += [d.to_json() for d in result.disclosures if d.source_id not in seen and d.source_id not in
+                  {f["source_id"] for f in found}]
+    return found, results
+
+
+def feeds_of(sources_file: str) -> list[tuple[dict, object]]:
+    """(company, Feed) for every feed of the sources file."""
     from extractors.sources import parse_feeds, read_sources
 
     return [({"case_no": s["case_no"], "name": s["name"]}, feed)
@@ -70,7 +93,7 @@ class Watcher:
         self.interval = interval
         self.echo = echo
         self.stop = stop or threading.Event()
-        self.feeds = _feeds_of(self.ctx["sources"])
+        self.feeds = feeds_of(self.ctx["sources"])
         self.seen: set[str] = set()
         self.cursors: dict[str, str] = {}
         self.unflushed_polls: dict[str, dict] = {}
@@ -95,7 +118,7 @@ class Watcher:
                                           run_name="bootstrap-watch")
             self.seen = known_source_ids(con)
             self.cursors = cursors(con)
-            self.backlog = bool(pending(con, limit=1, retry_after=self.retry_after))
+            self.backlog = bool(pending(con, limit=1, retry_after=self.retry_after, owner="watch"))
             self.next_retry = next_retry(con, self.retry_after)
         finally:
             con.close()
@@ -111,7 +134,7 @@ class Watcher:
             record_polls(con, list(self.unflushed_polls.values()), utcnow())
             self.unflushed_polls.clear()
             counts = claim(con, found, utcnow()) if found else {"new": 0, "replayed": 0, "duplicates": 0}
-            todo = pending(con, retry_after=self.retry_after)
+            todo = pending(con, retry_after=self.retry_after, owner="watch")
             self.cursors = cursors(con)
         finally:
             con.close()
@@ -123,20 +146,8 @@ class Watcher:
     # ------------------------------------------------------------------ one poll
     def poll(self) -> list[dict]:
         """Ask every feed once; returns the disclosures not seen before. Feed errors are recorded."""
-        from extractors.feeds import feed_urls, poll
-        from extractors.feeds.http import feed_fetcher
-
-        found = []
-        for company, feed in self.feeds:
-            if self.stop.is_set():
-                break
-            fetch_log: list = []
-            fetcher = feed_fetcher(feed_urls(feed.feed_id), Path(self.ctx["raw_dir"]) / ".tmp", fetch_log,
-                                   self.ctx.get("per_host_delay", 0.0))
-            try:
-                result = poll(feed, company, fetcher, self.cursors.get(feed.feed_id))
-            finally:
-                fetcher.close()
+        found, results = poll_feeds(self.feeds, self.ctx, self.cursors, self.seen, self.stop)
+        for (company, feed), result in zip(self.feeds, results):
             self.totals.polls += 1
             self.totals.requests += result.requests
             stats = self.unflushed_polls.setdefault(feed.feed_id, {"feed": feed.feed_id, "case_no": company["case_no"],
@@ -147,8 +158,6 @@ class Watcher:
                 stats["errors"] += 1
                 stats["error"] = result.error
                 self.echo(f"feed {feed.feed_id} (case {company['case_no']}): {result.error}")
-                continue
-            found += [d.to_json() for d in result.disclosures if d.source_id not in self.seen]
         return found
 
     def run_once(self) -> list[dict]:

@@ -10,6 +10,7 @@ each disclosure's latency (published → alert delivered) and a summary.
 from __future__ import annotations
 
 import csv
+import logging
 import os
 import shutil
 import statistics
@@ -63,6 +64,10 @@ def streaming_act(baseline_warehouse: Path, roots: dict, names: dict[int, str], 
     shutil.copy(baseline_warehouse, warehouse)
     companies = [(e.case_no, names[e.case_no]) for e in EDITION2_EDITS]
     rows: list[dict] = []
+    conf = {k: v for k, v in conf.items() if k != "gx_root"}  # beside this act's warehouse
+    quiet = logging.getLogger("carbonwatch")  # the act prints one line per disclosure, not the stages' logs
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
     with FeedServer() as feeds, _environment(feeds.env()):
         sources = write_feed_sources(var / "stream-sources.csv", companies, feeds.base_url)
         stop = threading.Event()
@@ -88,6 +93,7 @@ def streaming_act(baseline_warehouse: Path, roots: dict, names: dict[int, str], 
         finally:
             stop.set()
             runner.join(timeout=120)
+            quiet.setLevel(level)
     latencies = [r["latency_s"] for r in rows if r.get("latency_s") is not None]
     alerts = sum(r.get("alerts") or 0 for r in rows)
     ok = len(rows) == len(companies) and all(r["status"] == "done" and r.get("alerts") for r in rows)

@@ -24,11 +24,14 @@ from common.metrics import METRICS
 from common.schema import Fact
 
 from .lang import LANGUAGES, detect_language, rule_trigger
-from .lang.shared import WITHDRAWN
-from .text import MAX_EVIDENCE, RuleHit, split_spans
+from .lang.shared import GROUP_PART, HEDGES, WITHDRAWN
+from .text import MAX_EVIDENCE, RuleHit, split_spans, to_simplified
 from .years import find_years, report_year
 
 TRIGGER = rule_trigger()
+# scope labels that mean the whole company (or its value chain); any other scope names a part
+# of it: a site, a region, a business
+COMPANY_SCOPES = {label for language in LANGUAGES.values() for _, label in getattr(language, "SCOPES", ())}
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -70,7 +73,8 @@ def extract_facts(chunks: Iterable[tuple[int, str]], ref_year: int | None = None
     ref = ref_year or report_year(t for _, t in chunks)
     facts: list[Fact] = []
     seen = set()
-    for page, text in chunks:
+    for page, original in chunks:
+        text = to_simplified(original)  # same length: evidence is sliced from the original
         if not TRIGGER.search(text):
             continue
         prev: list[RuleHit] = []
@@ -83,18 +87,46 @@ def extract_facts(chunks: Iterable[tuple[int, str]], ref_year: int | None = None
             found = sentence_facts(s, ref) + ext
             prev = found or prev
             for hit in found:
-                if not hit.evidence or hit.evidence not in text:
+                i = s.find(hit.evidence) if hit.evidence else -1
+                if i < 0:
                     continue
+                hit = replace(hit, evidence=original[a + i:a + i + len(hit.evidence)],
+                              confidence=confidence(hit, s[max(0, i - 60):i + len(hit.evidence)]))
                 value = True if isinstance(hit.value, bool) else hit.value
                 key = (hit.metric, hit.year, value, hit.status)
                 if key in seen:
                     continue
                 seen.add(key)
                 facts.append(Fact(metric=hit.metric, year=hit.year, value=hit.value, base_year=hit.base_year,
-                                  scope=hit.scope, status=hit.status, page=page, evidence=hit.evidence))
+                                  scope=hit.scope, status=hit.status, page=page, evidence=hit.evidence,
+                                  value_high=hit.value_high, confidence=hit.confidence, rule=hit.rule or None))
     if _sbti_withdrawn(t for _, t in chunks):
         facts = [f for f in facts if f.metric != "sbti"]
-    return facts
+    return headline_shares(facts)
+
+
+def confidence(hit: RuleHit, context: str) -> float:
+    """How sure a rule hit is, 0..1: the rule's own figure, lowered for hedged wording in its
+    quote or just before it ("we are investigating how we can…"), a value told for a part of the company (a site, a region, a
+    business, a subsidiary), and a quote that had to stretch (the number far from its keyword or year)."""
+    c = hit.confidence
+    if HEDGES.search(context):
+        c *= 0.6
+    if (hit.scope and hit.scope not in COMPANY_SCOPES) or GROUP_PART.search(context):
+        c *= 0.7
+    if len(hit.evidence) > 100:
+        c *= 0.85
+    return round(c, 2)
+
+
+def headline_shares(facts: list[Fact]) -> list[Fact]:
+    """A document's achieved green-power shares told for a part of the company (a site, a
+    region: a rule named "*_part") are dropped when it also states a company-wide share; alone,
+    they stay with their low confidence."""
+    shares = [f for f in facts if f.metric == "green_power_share"]
+    if not any(not (f.rule or "").endswith("_part") for f in shares):
+        return facts
+    return [f for f in facts if not (f.metric == "green_power_share" and (f.rule or "").endswith("_part"))]
 
 
 def _extension(s: str, prev: list[RuleHit], ref: int) -> list[RuleHit]:
@@ -107,7 +139,8 @@ def _extension(s: str, prev: list[RuleHit], ref: int) -> list[RuleHit]:
     year = int(m.group("year"))
     scope = (m.group("scope") or "").strip() or None
     quote = s.strip() if len(s) <= MAX_EVIDENCE else s[m.start():m.end()]
-    return [replace(hit, year=year, scope=scope, evidence=quote) for hit in prev
+    return [replace(hit, year=year, scope=scope, evidence=quote, rule=f"{hit.rule}+extends",
+                    confidence=min(hit.confidence, 0.8)) for hit in prev
             if METRICS[hit.metric].kind == "percent" and hit.status == "target" and year >= ref - 1]
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from .pdftext import is_cjk
+from .pdftext import _CJK_RE
 
 MAX_EVIDENCE = 120
 
@@ -25,15 +26,23 @@ class RuleHit:
     evidence: str
     base_year: int | None = None
     scope: str | None = None
+    value_high: float | None = None  # a range's upper bound ("20-30%": value 20, value_high 30)
+    rule: str = ""  # the rule's name, "<language>.<rule>"
+    confidence: float = 1.0  # lowered by the engine for hedges, per-site values, distant numbers
 
 
 # ----------------------------------------------------------------------------- characters
+_CJK_RUN = re.compile(f"{_CJK_RE.pattern}+")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
 def cjk_ratio(s: str) -> float:
-    """CJK characters per letter of s (0 for text without letters)."""
+    """CJK characters per letter of s (0 for text without letters). Counted by regular
+    expression runs, not a Python loop per character: the engine asks it of every sentence."""
     if not s:
         return 0.0
-    n = sum(1 for ch in s if is_cjk(ch))
-    letters = sum(1 for ch in s if ch.isalpha())
+    n = sum(map(len, _CJK_RUN.findall(s)))
+    letters = sum(map(len, _LETTER_RUN.findall(s)))
     return n / max(1, letters)
 
 
@@ -60,6 +69,28 @@ def zh_number(s: str) -> int | None:
         else:
             return None
     return total + cur
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc  # the OpenCC project's Traditional -> Simplified tables
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(s: str) -> str:
+    """s with Traditional Chinese characters in Simplified form (淨零 -> 净零, 減少 -> 减少),
+    of the same length, so that positions, and so evidence slices, map back to s. The
+    rules are written in Simplified Chinese; Taiwanese and Hong Kong reports use Traditional."""
+    if not _HAN.search(s):
+        return s
+    out = _t2s().convert(s)
+    if len(out) == len(s):
+        return out
+    conv = _t2s().convert  # a phrase changed length: convert character by character
+    return "".join(c2 if len(c2 := conv(c)) == 1 else c for c in s)
 
 
 # ----------------------------------------------------------------------------- sentences

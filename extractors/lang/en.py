@@ -47,15 +47,48 @@ HEADINGS = re.compile(r"(?!)")
 HELPING_BEFORE = re.compile(r"\b(?:help\w*|support\w*|enabl\w*|assist\w*)\b[^.]{0,50}$", re.I)
 HELPED = re.compile(r"\b(?:customers?|clients?|companies|businesses|suppliers?|partners?|"
                     r"economy|sector|society|transition)\b", re.I)
-OTHER_ACTORS = re.compile(r"\b(?:customers?|clients?|portfolio compan\w+|investees?|tenants?)\b", re.I)
+OTHER_ACTORS = re.compile(r"\b(?:customers?|clients?|portfolio compan\w+|investees?|tenants?|investors?|"
+                          r"(?<!Group )(?<!group )companies)\b", re.I)
+# a keyword inside the name of a national goal: "the national 'dual carbon' goals of peaking
+# carbon emissions by 2030 and achieving carbon neutrality by 2060"
+NATIONAL_GOAL_OF = re.compile(r"(?:national|dual[- ]carbon|country's|China's|government's|[“\"'‘]30[·・.]60)"
+                              r"\W*(?:[\w-]+\W+){0,2}?(?:goals?|targets?|strategy|vision)\s+of\b[^.;]{0,100}$", re.I)
 OTHER_ACTORS_REDUCTION = re.compile(r"\b(?:customers?|clients?'|suppliers?|portfolio compan\w+|tenants?)\b", re.I)
 OTHER_ACTORS_SBTI = re.compile(r"\bsuppliers?\b|\bportfolio compan|\bcustomers?\b|\bclients?\b|\bcounterpart", re.I)
 SUPPLIER_OWN = re.compile(r"\bsuppliers?\b[^.]{0,40}\b(?:commit\w*|set|have|their|to)\b", re.I)
 SUPPLY_CHAIN = re.compile(r"\bsupply chain\b", re.I)
 # national and sector goals
 NATIONAL = re.compile(
-    r"\b(?:UK|U\.K\.|EU|European Union|China|China's|national|government|country|countries|"
-    r"Paris Agreement goal|global economy|world|society|sector's|industry's)\b|the UK's", re.I)
+    r"\b(?:UK|U\.K\.|EU|European Union|European|China|China's|national|government|country|countries|"
+    r"Paris Agreement goal|global economy|world|society|sector's|industry's|industry-wide)\b|the UK's|"
+    r"\b(?:electricity|energy|power|shipping|aviation|steel|cement|oil and gas) (?:sector|industry)\b", re.I)
+# someone else's target: "HSBC Asset Management continues to work towards its ambition of
+# reducing…", "help the company reach its net zero goal" (not "the Company and its…")
+OTHERS_POSSESSIVE = re.compile(r"\b(?:its|their)\s+(?:own\s+)?(?:[\w-]+\s+){0,3}?"
+                               r"(?:ambitions?|targets?|goals?|commitments?|pledges?|aims?)\b", re.I)
+SELF_NAMED = re.compile(r"\b(?:the )?(?:Company|Group|Bank)\b[^.]{0,40}$")
+# a company written of in lower case within a sentence is another company (an engagement
+# case study's investee: "In December 2023, the company set a new target…"); a report writes
+# of itself as "we" or "the Company" (SBTi's wording "The company commits to…" opens a sentence)
+THIRD_PARTY = re.compile(r"(?<=[\w,;] )(?:the|this|that) (?:company|issuer)\b")
+# a target replaced by a newer one
+SUPERSEDED = re.compile(
+    r"\b(?:previous(?:ly)?|former|prior|original|old|earlier)\s+(?:[\w-]+\s+){0,3}?(?:targets?|goals?|ambitions?)\b|"
+    r"\breplac\w*\s+(?:our|the|its|a)\s+(?:[\w-]+\s+){0,3}?(?:targets?|goals?|ambitions?)\b|\bsupersed\w*", re.I)
+# "While we have not adopted Science Based Targets": no commitment
+NEGATED_BEFORE = re.compile(r"\b(?:not|never|yet to|no)\b[^.,;]{0,30}$", re.I)
+
+
+def others_target(s: str, lo: int, hi: int) -> bool:
+    """The target at [lo, hi) is another actor's: a third-party company or "its/their target"
+    not said of the Company / Group itself; or a superseded target."""
+    win = s[max(0, lo - 110):hi]
+    if THIRD_PARTY.search(s[max(0, lo - 300):hi]) or SUPERSEDED.search(s[max(0, lo - 80):hi + 40]):
+        return True
+    for m in OTHERS_POSSESSIVE.finditer(win):
+        if not SELF_NAMED.search(win[:m.start()]):
+            return True
+    return False
 
 
 SBTI = re.compile(
@@ -66,21 +99,24 @@ NUMBER_WORDS = {
     "half": 50.0, "halve": 50.0, "halving": 50.0, "one third": 100 / 3, "a third": 100 / 3,
     "two thirds": 200 / 3, "one quarter": 25.0, "a quarter": 25.0, "three quarters": 75.0,
 }
+# "20-30%" / "20% to 30%": a range, read at its lower bound (group lo), the upper kept
 PERCENT = re.compile(
-    r"(?<![\d.])(\d+(?:\.\d+)?)\s?(?:%|per\s?cent\b|percent\b)|"
+    r"(?<![\d.])(?:(?P<lo>\d+(?:\.\d+)?)\s?%?\s?(?:-|–|to)\s?)?(\d+(?:\.\d+)?)\s?(?:%|per\s?cent\b|percent\b)|"
     r"\b((?:at least )?(?:one|a) third|(?:one|a) quarter|two[- ]thirds|three quarters)\b", re.I)
 KEYWORDS = {
     "net_zero": re.compile(r"\bnet[- ]?zero\b", re.I),
     "carbon_neutral": re.compile(r"\b(?:carbon|climate)[- ]neutral(?:ity)?\b", re.I),
-    "peak": re.compile(r"\b(?:peak(?:ing)?|reach(?:ing)? (?:its|our|a) peak)\b(?= (?:in |our |its |of |total |carbon |GHG |CO2 )*(?:carbon |GHG |CO2 )?emissions)|"
+    "peak": re.compile(r"\bcarbon peak(?:ing)?\b|\b(?:peak(?:ing)?|reach(?:ing)? (?:its|our|a) peak)\b(?= (?:in |our |its |of |total |carbon |GHG |CO2 )*(?:carbon |GHG |CO2 )?emissions)|"
                        r"(?<=emissions )(?:will |to |have |has |had )?peak(?:ed|s)?\b", re.I),
 }
 NOT_TARGET_AFTER = {
     "net_zero": re.compile(
         r"^[- ]?(?:\w+[- ]){0,2}(?:Banking Alliance|Asset Managers?|Asset Owners?|Insurance Alliance|"
-        r"Alliance|Initiative|Standard|Tracker|transition plan|ready|pathways?|scenario|"
+        r"Alliance|Initiative|Standard|Tracker|transition plan|ready|pathways?|scenario|benchmark|"
         r"reference|considerations|ambitions|emissions scenario|economy|world|future|"
-        r"transition|aligned|alignment|commitments? of)", re.I),
+        r"transition|aligned|alignment|commitments? of|"
+        # a thing made net zero, not the company: "net zero vessels operating in our fleet"
+        r"(?:vessels?|ships?|fuels?|technolog\w+|buildings?|homes?|products?|solutions?|vehicles?|cars?)\b)", re.I),
     "carbon_neutral": re.compile(r"^[- ]?(?:products?|fuels?|certified|certification|offsets?|"
                                  r"shipping|delivery|LNG|gas|bonds?|packaging|offset)", re.I),
     "peak": re.compile(r"^(?!)"),
@@ -93,8 +129,11 @@ TARGET_WORDS = re.compile(
     r"align\w*|path)\b", re.I)
 ACHIEVED_WORDS = re.compile(r"\b(?:achieved|became|have been|has been|maintained|remained|"
                           r"reached|certified|since|peaked)\b", re.I)
+# "consistent with achieving net zero by 2050": alignment with a goal, not the goal itself
+ALIGNED_WITH = re.compile(r"\b(?:consistent|compatible|aligned)\s+with\s+(?:achieving\s+|reaching\s+)?"
+                          r"(?:a\s+|the\s+)?(?:global\s+)?$", re.I)
 YEAR_INTRO = re.compile(
-    r"\b(?:by|in|before|until|till|no later than|from|since|of|for|year)\s+(?:the end of\s+|end of\s+)?"
+    r"\b(?:by|in|before|until|till|through|no later than|from|since|of|for|year)\s+(?:the end of\s+|end of\s+)?"
     r"(?:(?:calendar|fiscal|financial) year\s+)?(?:FY\s?)?$|\bFY\s?$", re.I)
 
 
@@ -114,6 +153,8 @@ def year_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
                 continue
             if re.match(r"^[^.]{0,30}\b(?:scenarios?|pathways?)\b|^[^.]{0,15}\(?NZE\b", s[m.end():], re.I):
                 continue  # IEA "Net Zero Emissions by 2050 Scenario"
+            if ALIGNED_WITH.search(s[max(0, m.start() - 40):m.start()]):
+                continue  # a criterion or a pathway ("CAPEX is consistent with achieving net zero…")
             cands = []
             for y in years:
                 if y.base and not y.since:
@@ -126,17 +167,23 @@ def year_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
                     continue
                 if y.pos >= m.end() and y.pos - m.end() <= 70 and intro:
                     cands.append((y.pos - m.end(), y, intro.group(0).strip().lower()))
-                elif y.end <= m.start() and m.start() - y.end <= 60 and intro:
+                elif y.end <= m.start() and m.start() - y.end <= 60 and intro and not any(
+                        y.end <= x.pos < m.start() for x in years):
+                    # ("by 2030 compared to 2008, and … our net-zero ambition": 2030 is another
+                    # statement's year)
                     cands.append((m.start() - y.end + 15, y, intro.group(0).strip().lower()))
             if not cands:
                 continue
+            if any(y.pos >= m.end() and i != "adjacent" for _, y, i in cands):
+                # "carbon neutral … by 2030 and net zero … by 2040": a keyword's own year follows it
+                cands = [c for c in cands if c[1].pos >= m.end() or c[2] == "adjacent"]
             _, y, intro = min(cands, key=lambda c: c[0])
             # a run of years is a table header, not a statement
             if re.search(r"20\d\d\s+20\d\d", s[max(0, y.pos - 6):y.end + 6]):
                 continue
             lo, hi = min(y.pos, m.start()), max(y.end, m.end())
             span = s[max(0, lo - 30):hi + 5]
-            if NATIONAL.search(span):
+            if NATIONAL.search(span) or NATIONAL_GOAL_OF.search(s[max(0, lo - 160):lo]):
                 continue
             if HELPING_BEFORE.search(s[:m.start()][-70:]) and HELPED.search(s[max(0, m.start() - 70):m.start()]):
                 continue
@@ -144,18 +191,21 @@ def year_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
                 continue
             if SUPPLIER_OWN.search(s[max(0, lo - 60):hi]) and not SUPPLY_CHAIN.search(s[lo:hi]):
                 continue
+            if others_target(s, lo, hi):
+                continue
             status = None
             if intro.startswith("since") or (intro in ("in", "of", "from") and ACHIEVED_WORDS.search(
                     s[max(0, lo - 50):hi + 10]) and y.year <= ref):
                 status = "achieved" if y.year <= ref else None
-            elif TARGET_WORDS.search(s[max(0, lo - 120):hi + 30]) and y.year >= ref - 1:
+            elif (TARGET_WORDS.search(s[max(0, lo - 120):hi + 30]) and y.year >= ref - 1) or (
+                    intro == "by" and y.year > ref):  # "By 2050, have net zero CO2 emissions…"
                 status = "target"
             if status is None:
                 continue
             if status == "target" and _is_context_year(s, y):
                 continue
             found.append(RuleHit(metric, y.year, None, status, scope=_scope(s[max(0, lo - 40):hi + 5]),
-                                 evidence=sentence_evidence(s, lo, hi)))
+                                 evidence=sentence_evidence(s, lo, hi), rule=f"en.{metric}_year"))
     return found
 
 
@@ -176,17 +226,37 @@ def _scope(ctx: str) -> str | None:
     return scope_of(ctx, SCOPES, PLACE)
 
 
+# a part of the company a share is told for ("in Europe", "across our China sites"), not its
+# headline value; the engine prefers a company-wide share
+PART = re.compile(
+    r"\b(?:in|across|at) (?:the |our |all )?((?:[A-Z][a-z]+|U\.S\.|US|UK|EU)(?: [A-Z][a-z]+)? "
+    r"(?:sites?|plants?|factories|facilities|offices|operations|region|markets?|business(?:es)?|division|segment))\b|"
+    r"\b(?:in|across) (?:the )?((?:[A-Z][a-z]+|U\.S\.|US|UK|EU)(?: [A-Z][a-z]+)?)\b(?! (?:Group|Company))(?!['’]s)")
+NOT_PART = re.compile(r"^(?:January|February|March|April|May|June|July|August|September|October|November|"
+                      r"December|Scope|Scopes|Our|The|This|Group|Company|Bank|FY|Q\d)\b")
+
+
+def _part_of_company(ctx: str) -> str | None:
+    """The region, site or business a share is told for, if ctx names one."""
+    for m in PART.finditer(ctx):
+        name = m.group(1) or m.group(2)
+        if not NOT_PART.match(name):
+            return name
+    return None
+
+
 EMISSIONS = re.compile(r"\bemissions?\b|\bscopes? \d|\bGHG\b|\bCO2e?\b|\bCO 2\b|\bcarbon\b|\bgreenhouse\b|"
                       r"\bfootprint\b|\bmethane\b", re.I)
 NOT_EMISSIONS = re.compile(r"\benergy (?:consumption|use|intensity|demand)\b|\bwater\b|\bwaste\b|"
                           r"\bplastics?\b|\bexposure\b|\blandfill|\bpackaging\b|\bfinancing\b|"
-                          r"\bfuel (?:use|consumption)\b|\bpaper\b|\bgender\b|\bwomen\b", re.I)
-RENEWABLE = re.compile(r"\brenewabl\w*|\bgreen (?:electricity|power|energy)\b|\bclean (?:electricity|power)\b",
+                          r"\bfuel (?:use|consumption)\b|\bpaper\b|\bgender\b|\bwomen\b|\bflar(?:e|ed|ing)\b", re.I)
+RENEWABLE = re.compile(r"\brenewabl\w*|\bgreen (?:electricity|power|energy)\b|\bclean (?:electricity|power|energy)\b",
                     re.I)
 PAST_REDUCTION = re.compile(
     r"\b(?:we|has|have|had|was|were|it|they)\s+(?:already\s+|successfully\s+)?(?:reduced|cut|lowered|decreased)\b|"
-    r"\b(?:were|was|is|are)\s+\d[\d.]*\s?%\s+lower\b|\breduction of\s*$|\bdown\s*$|"
-    r"\bachieved\b|\bexceeded\b", re.I)
+    r"\b(?:were|was|is|are)\s+\d[\d.]*\s?%\s+lower\b|\bachieved\b|\bexceeded\b", re.I)
+# wording of a cut made unless a target year follows ("emissions reduction of 25% by 2025")
+PAST_UNLESS_BY = re.compile(r"\breduction of\s*$|\bdown\s*$", re.I)
 
 
 def _target_year(s: str, years: list[Year], a: int, b: int, ref: int) -> Year | None:
@@ -204,6 +274,13 @@ def _target_year(s: str, years: list[Year], a: int, b: int, ref: int) -> Year | 
         elif y.end <= a and a - y.end <= 30 and re.match(
                 r"^\s*(?:[a-z-]+\s+){0,3}(?:reduction\s+)?(?:targets?|goals?|ambitions?)\b", post, re.I):
             d = a - y.end + 5
+        elif y.end <= a and a - y.end <= 120 and (re.match(r"^\s*:", post) and re.search(
+                r"\b(?:targets?|goals?)\s*$", pre, re.I) or re.match(r"^\s*(?:targets?|goals?)\s*:", post, re.I)):
+            d = a - y.end + 30  # a label: "Target 2030: reduce … by 50%", "2030 target: -50% …"
+        elif y.end <= a and a - y.end <= 120 and ":" in s[y.end:a] and re.match(
+                r"^\s*(?:[\w-]+\s+){0,4}(?:plans?|targets?|goals?|ambitions?|objectives?)\b", post, re.I) \
+                and not re.match(r"^\s*(?:net[- ]zero|(?:carbon|climate)[- ]neutral)", post, re.I):
+            d = a - y.end + 40  # a title's year: "Our 2030 plans …: GHG intensity 20-30%"
         elif y.end <= a and a - y.end <= 100 and re.search(
                 r"\b(?:by|in|for|until|before)\s+(?:the end of\s+)?(?:FY\s?)?$", pre, re.I) and \
                 re.match(r"^\s*[,:]", post):
@@ -217,28 +294,46 @@ def _target_year(s: str, years: list[Year], a: int, b: int, ref: int) -> Year | 
 
 def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
     found = []
+    last_cut = None  # where the last reduction percentage of the sentence ended
     for m in PERCENT.finditer(s):
-        if m.group(1):
-            v = float(m.group(1))
+        high = None
+        if m.group(2):
+            v = float(m.group(2))
+            a = m.start(2)
+            if m.group("lo") and float(m.group("lo")) < v:
+                v, high, a = float(m.group("lo")), v, m.start()
         else:
-            w = re.sub(r"^at least ", "", m.group(2).lower()).replace("-", " ")
+            w = re.sub(r"^at least ", "", m.group(3).lower()).replace("-", " ")
             v = NUMBER_WORDS.get(w)
+            a = m.start()
             if v is None:
                 continue
         if v <= 0 or v > 100:
             continue
-        a, b = m.start(), m.end()
+        b = m.end()
         before, after = s[max(0, a - 150):a], s[b:b + 90]
         # a percentage right after another number is a table cell
         table = bool(re.search(r"(?<![A-Za-z])\d[\d.,]*\s+[-–−]?\s*$", s[max(0, a - 10):a]) and
-                     not re.search(r"(?:scopes?|and|&)\s+\d\s*[-–−]?\s*$", s[max(0, a - 14):a], re.I))
+                     not re.search(r"(?:scopes?|and|&)\s+\d\s*[-–−]?\s*$", s[max(0, a - 14):a], re.I) and
+                     not re.search(r"\b20\d\d,\s*$", s[max(0, a - 10):a]))  # "In 2022, 64% of…"
         # ---- reductions
-        red = (re.match(r"^\s*(?:absolute\s+)?(?:reduction|cut|decrease|lower)\b", after, re.I)
+        red = (re.match(r"^\s*(?:absolute\s+|relative\s+)?(?:(?:CO2e?|GHG|carbon|emissions?)\s+)?"
+                        r"(?:reduction|cut|decrease|lower)\b", after, re.I)
                or re.search(r"\b(?:reduc\w*|cut\w*|lower\w*|decreas\w*)\b[^.%]{0,140}"
                             r"(?:\bby|\bemissions|\bGHG|\bCO2e?|\bfootprint|\bintensity)\s*$", before, re.I)
                or re.search(r"\b(?:reduction\s+)?(?:target|goal|ambition)s?\s*(?:of|:|is|was)\s*[-–−]?\s*$",
                             before, re.I)
-               or re.search(r"\btarget\s*[-–−]\s*$", before, re.I)
+               or re.search(r"\btarget\s*[-–−]\s*$|\b(?:reduction|cut|decrease)s?\s+(?:of|by)\s*$", before, re.I)
+               # a KPI under a reduction title: "Our 2030 plans drive further reductions vs. 2016:
+               # GHG intensity 20-30%" (a layout row: title, label, value)
+               or re.search(r"\b(?:reduc\w*|cut\w*|decreas\w*)\b[^:%]{0,120}:\s*(?:[\w-]+\s+){0,3}"
+                            r"(?:intensity|emissions)\s*$", before, re.I)
+               # "Scope 1 and 2 emissions: -42% by 2030": a signed KPI after its label
+               or re.search(r"\b(?:emissions|GHG|CO2e?|intensity)\s*[:|]?\s*[-–−]\s?$", s[max(0, a - 30):a], re.I)
+               # "by 42% and scope 3 emissions by 25% by 2030": the next of a list of cuts
+               or (last_cut is not None and a - last_cut <= 60 and re.match(
+                   r"^\s*(?:by\s+(?:FY\s?)?20\d\d\s*)?(?:,|and|,\s*and)\s+(?:[\w&+ -]{0,40}?\bby\s+)?$",
+                   s[last_cut:a], re.I))
                # "-30% CO2 emissions by 2025": a signed KPI
                or (re.search(r"(?:^|\s)[-–−]\s?$", s[max(0, a - 2):a])
                    and re.match(r"^\s*(?:in\s+|of\s+)?(?:absolute\s+)?(?:scopes?\s[\d,&+ and]+)?"
@@ -247,6 +342,8 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             table = False  # a label after a table cell: "103 42% reduction in … by 2030"
         if re.match(r"^\s*(?:reduction|decrease)\s+\d", after):
             table = True  # "67% reduction 78% reduction 34 103": cells of a progress table
+        if red and not EMISSIONS.search(s[max(0, a - 110):b + 80]) and RENEWABLE.search(s[b:b + 40]):
+            red = None  # "Target: 100% renewable electricity by 2030": a share, not a cut
         if red and not table:
             win = s[max(0, a - 110):b + 80]
             if not EMISSIONS.search(win):
@@ -254,41 +351,50 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             close = s[max(0, a - 70):b + 50]
             if NOT_EMISSIONS.search(close) and not re.search(r"emissions|GHG|CO2", close, re.I):
                 continue
-            if OTHER_ACTORS_REDUCTION.search(close):
+            if OTHER_ACTORS_REDUCTION.search(close) or others_target(s, a, b):
                 continue
             if PAST_REDUCTION.search(s[max(0, a - 60):a]) or re.match(
                     r"^\s*(?:lower|decrease|reduction)\s+(?:than|compared|vs|versus|on|from)\b", after, re.I):
                 continue
+            past = re.match(r"^[^.%]{0,60}?\bfrom\s+20\d\d\s*(?:to|until|-|–)\s*(20\d\d)\b", after)
+            if past and int(past.group(1)) <= ref:
+                continue  # "62 % reduction of annual CO2 emissions from 2012 to 2019"
             y = _target_year(s, years, a, b, ref)
-            if y is None:
+            if y is None or (PAST_UNLESS_BY.search(s[max(0, a - 20):a]) and not (
+                    y.pos > b and y.year > ref)):
                 continue
             lo, hi = min(y.pos, a), max(y.end, b)
             ctxt = s[max(0, lo - 120):hi + 60]
-            if not (TARGET_WORDS.search(ctxt) or re.search(r"\bby\s+(?:FY\s?)?20\d\d", s[b:b + 90], re.I)):
-                continue
-            if re.search(r"\bestimat\w*\b", s[max(0, lo - 60):hi], re.I):
+            if not (TARGET_WORDS.search(ctxt) or re.search(r"\bby\s+(?:FY\s?)?20\d\d", s[b:b + 90], re.I)
+                    or (y.year > ref and re.search(r"\bby\s+(?:FY\s?)?$", s[max(0, y.pos - 8):y.pos], re.I))):
                 continue
             base = base_year(s, years, a)
             found.append(RuleHit("interim_target", y.year, v, "target", base_year=base, scope=_scope(ctxt),
-                                 evidence=sentence_evidence(s, lo, hi)))
+                                 evidence=sentence_evidence(s, lo, hi), value_high=high, rule="en.reduction"))
+            last_cut = b
             continue
         # "halve … emissions by 2030"
         # ---- renewable electricity
         near = s[max(0, a - 60):b + 60]
-        if not RENEWABLE.search(near) or not re.search(r"electricity|power", near, re.I):
+        if not RENEWABLE.search(near) or not re.search(r"electricity|power|"
+                                                          r"(?<=renewable energy )(?:in|for|across) (?:all )?"
+                                                          r"(?:our )?(?:own )?(?:operations|sites|facilities)", near, re.I):
             continue
         if re.match(r"^\s*of (?:our |the |total )?(?:electricity|power)(?: consumed| used| consumption)?\s+"
                     r"(?:comes?|came|was|is|were|are)\s+(?:from|sourced from)\s+renewable", after, re.I):
             ys = [x for x in years if x.year <= ref and abs(x.pos - a) < 80]
             found.append(RuleHit("green_power_share", ys[0].year if ys else None, v, "achieved",
-                                 scope=_scope(near), evidence=sentence_evidence(s, a, b + 60)))
+                                 scope=_scope(near), evidence=sentence_evidence(s, a, b + 60),
+                                 rule="en.share_sourced"))
             continue
-        if re.search(r"\b(?:generation|generated|generating|capacity|output|supplied to|customers?|"
+        if re.search(r"\b(?:generat\w*|capacity|output|supplied to|customers?|"
                      r"suppliers?|portfolio|financ\w+|lending|GW|MW|revenue|with commitments|"
                      r"estimate\w*|market|grid|national|country|countries)\b", near, re.I):
             continue
-        if re.search(r"\b(?:increase|growth|decrease|rise|up|down)\s+(?:of|by)?\s*$", s[max(0, a - 20):a], re.I):
+        if re.search(r"\b(?:increase|growth|decrease|rise|(?<!made )up|down)\s+(?:of|by)?\s*$", s[max(0, a - 20):a], re.I):
             continue
+        if re.search(r"\bfrom\s*$|\(\s*(?:FY\s?)?20\d\d\s*:\s*$", s[max(0, a - 12):a], re.I):
+            continue  # an earlier value: "up from 52% in 2021", "85% in 2023 (2022: 79%)"
         if re.match(r"^\s*\d[\d.,]*\s+\d[\d.,]*\s", after):
             continue  # "Renewable Electricity 8 % 100 100 100": a unit (and footnote) column
         y = _target_year(s, years, a, b, ref)
@@ -299,16 +405,22 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
                                      re.search(r"\bby\s+20\d\d", s[b:b + 90]))
         if tgt and not re.search(r"\b(?:achieved|maintained|reached|sourced|consumed|used)\b",
                                  s[max(0, a - 40):a], re.I):
+            if others_target(s, lo, hi):
+                continue
             found.append(RuleHit("renewable_electricity_target", y.year, v, "target",
-                                 scope=_scope(s[max(0, lo - 60):hi + 10]),
-                                 evidence=sentence_evidence(s, lo, hi)))
+                                 scope=_scope(s[max(0, lo - 60):hi + 10]), value_high=high,
+                                 evidence=sentence_evidence(s, lo, hi), rule="en.renewable_target"))
         elif not table or re.search(r"renewable", s[max(0, a - 45):a], re.I):
             if re.search(r"\b(?:target|goal|aim|ambition|commit\w*|will)\b", s[max(0, a - 50):b + 30], re.I):
                 continue  # a target without a year: not an achieved share either
-            ys = [x for x in years if x.year <= ref and abs(x.pos - a) < 80]
-            asof = min(ys, key=lambda x: abs(x.pos - a)).year if ys else None
-            found.append(RuleHit("green_power_share", asof, v, "achieved", scope=_scope(near),
-                                 evidence=sentence_evidence(s, a, b)))
+            # the as-of year: the nearest, one before the number first ("2023 72% 2022 65%")
+            ys = [(a - x.end if x.end <= a else x.pos - b + 2, x) for x in years if x.year <= ref]
+            ys = [(d, x) for d, x in ys if d < 80]
+            asof = min(ys, key=lambda dx: dx[0])[1].year if ys else None
+            part = _part_of_company(s[max(0, a - 50):b + 50])
+            found.append(RuleHit("green_power_share", asof, v, "achieved", scope=part or _scope(near),
+                                 evidence=sentence_evidence(s, a, b), rule="en.share_part" if part else "en.share",
+                                 confidence=0.5 if part else 1.0))
     # "halve … emissions by 2030" (a worded 50% cut)
     for m in re.finditer(r"\b(?:halve|halving|(?:cut|reduce|reducing|cutting) (?:[\w-]+ ){0,5}(?:in|by) half)\b",
                          s, re.I):
@@ -319,25 +431,41 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
         if y is None or re.search(r"\b(?:customers?|clients?|suppliers?)\b", win, re.I):
             continue
         found.append(RuleHit("interim_target", y.year, 50.0, "target", base_year=base_year(s, years, m.start()),
-                             scope=_scope(win), evidence=sentence_evidence(s, m.start(), y.end)))
+                             scope=_scope(win), evidence=sentence_evidence(s, m.start(), y.end),
+                             rule="en.halve"))
     # table row: "Renewable electricity share % 71 66 54" (first column = latest year)
     for m in re.finditer(r"\brenewable (?:electricity|power|energy)(?: share| consumption share| use|"
                          r" consumption)?\s*\(?%\)?\s*(?:[a-z]\.?\s+)?(\d+(?:\.\d+)?)(?=\s)", s, re.I):
         v = float(m.group(1))
+        if re.search(r"\bgenerat\w*", s[max(0, m.start() - 60):m.start()], re.I):
+            continue  # "Share of the Group's power generation accounted for by renewable energy % 20.2"
         if 0 < v <= 100:
-            found.append(RuleHit("green_power_share", None, v, "achieved",
+            found.append(RuleHit("green_power_share", None, v, "achieved", rule="en.share_row",
                                  evidence=sentence_evidence(s, m.start(), m.end())))
-    return found
+    return _one_share(found)
+
+
+def _one_share(found: list[RuleHit]) -> list[RuleHit]:
+    """One achieved share per sentence: a row of years ("2023 72% 2022 65% 2021 58%") or of
+    columns ("68 % 61 % 55 %", the latest first) is one share and its history."""
+    shares = [h for h in found if h.metric == "green_power_share"]
+    if len(shares) < 2 or len({h.scope for h in shares}) > 1:
+        return found
+    dated = [h for h in shares if h.year is not None]
+    keep = max(dated, key=lambda h: h.year) if dated else shares[0]
+    return [h for h in found if h.metric != "green_power_share" or h is keep]
 
 
 def flags(s: str) -> list[RuleHit]:
     found = []
     m = RE100_MEMBER.search(s)
     if m:
-        found.append(RuleHit("re100", None, True, "target", evidence=sentence_evidence(s, m.start(), m.end())))
+        found.append(RuleHit("re100", None, True, "target", evidence=sentence_evidence(s, m.start(), m.end()),
+                             rule="en.re100"))
     m = SBTI.search(s)
     if m and not WITHDRAWN.search(s):
         near = s[max(0, m.start() - 100):m.end() + 40]
-        if not OTHER_ACTORS_SBTI.search(near):
-            found.append(RuleHit("sbti", None, None, "target", evidence=sentence_evidence(s, m.start(), m.end())))
+        if not OTHER_ACTORS_SBTI.search(near) and not NEGATED_BEFORE.search(s[max(0, m.start() - 40):m.start()]):
+            found.append(RuleHit("sbti", None, None, "target", evidence=sentence_evidence(s, m.start(), m.end()),
+                                 rule="en.sbti"))
     return found

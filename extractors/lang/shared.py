@@ -11,3 +11,11 @@ RE100_MEMBER = re.compile(
     r"RE100\s+(?:member|membership|commitment|campaign)|participat\w+ in [^.]{0,40}RE100", re.I)
 # a withdrawn commitment (an SBTi withdrawal anywhere in a document cancels its SBTi facts)
 WITHDRAWN = re.compile(r"withdr[ae]w|withdrawn|withdrawal|撤回|退出|撤销", re.I)
+# hedged wording: a fact read in such a sentence gets a low confidence (held for review)
+HEDGES = re.compile(
+    r"\b(?:investigat\w*|explor\w*|consider(?:s|ing)?|evaluat\w*|assess\w* (?:how|whether)|may|might|"
+    r"could|potentially|aspir\w*|estimat\w*|subject to|hope\w*)\b|"
+    r"探索|研究|考虑|可能|若|如果|有望|评估|力求", re.I)
+# a subsidiary's, a joint venture's target: the report may state it as the group's (kept), but
+# it is held for review
+GROUP_PART = re.compile(r"\bsubsidiar\w*|\bjoint venture|\baffiliate[sd]?\b|子公司|附属公司|合资公司", re.I)

@@ -26,8 +26,8 @@ CODE = "zh"
 NUMBER_CUES = r"%|％|百分|减半"
 KEYWORD_CUES = r"气候中和|科学"
 
-# a sentence ends with (and keeps) 。！？
-SENTENCE_BREAK = re.compile(r"[。！？!?]")
+# a sentence ends with (and keeps) 。！？ and the full-width stop ．; a bullet (・•●■) starts one
+SENTENCE_BREAK = re.compile(r"[。！？!?．・•●■▪]")
 KEEP_BREAK = True
 
 # "该目标将延伸至…，2030 年": the previous sentence's target for another scope and year
@@ -92,7 +92,9 @@ NOT_TARGET_AFTER = {
 NEUTRAL_STATE_FOLLOW = re.compile(r"^(?:$|[”\"」）)，,。；;：:、（(\s]|目标|的|和|及|以及|与|承诺|愿景|状态|并|或|，)")
 NOT_TARGET_BEFORE = {
     "net_zero": re.compile(r"(?:近|接近|趋近|绝对|长期)$"),
-    "carbon_neutral": re.compile(r"(?:零碳|产品|100% |生命周期)$"),
+    "carbon_neutral": re.compile(r"(?:零碳|产品|100% |生命周期)$|"
+                                 # a product reached it: "全系列信用卡达成碳中和"
+                                 r"(?:产品|信用卡|卡片|系列|车型|包装|服务)(?:均|全部|全面)?(?:已)?(?:达成|实现|获得)$"),
     "peak": re.compile(r"(?:强度|碳强度)$"),
 }
 
@@ -159,7 +161,7 @@ def year_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
                 status = "target"
             if y.since and status == "target" and y.year <= ref:
                 status = "achieved"
-            found.append(RuleHit(metric, y.year, None, status, scope=_scope(ctx),
+            found.append(RuleHit(metric, y.year, None, status, scope=_scope(ctx), rule=f"zh.{metric}_year",
                                  evidence=clause_evidence(s, min(lo, m.start()), max(hi, m.end()))))
     return found
 
@@ -199,7 +201,7 @@ def _status(s: str, y: Year, lo: int, hi: int, ref: int) -> str:
 SCOPES = (
     (re.compile(r"范围\s*1[^。]{0,12}范围\s*2[^。]{0,12}范围\s*3|范围\s*1\s*[-—–~至到]\s*3"), "scope 1+2+3"),
     (re.compile(r"价值链|全产业链|产业链|全链路|供应链|范围\s*3"), "value chain"),
-    (re.compile(r"范围\s*1[^。]{0,12}范围\s*2|范围一及二"), "scope 1+2"),
+    (re.compile(r"范[围畴]\s*1[^。]{0,12}(?:范[围畴]\s*)?2|范围一及二"), "scope 1+2"),
     (re.compile(r"运营|营运|自身"), "operations"),
 )
 PLACE = re.compile(r"([\u4e00-\u9fff]{2,8}(?:工厂|基地|园区|厂|大厦|电站|业务|板块|领域))")
@@ -209,7 +211,9 @@ def _scope(ctx: str) -> str | None:
     return scope_of(ctx, SCOPES, PLACE)
 
 
-PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]|百分之([零一二三四五六七八九十百]+)|百分百|(减半|一半)")
+# "20%-30%", "20-30%": a range, read at its lower bound (group lo), the upper kept
+PERCENT = re.compile(r"(?<![\d.])(?:(?P<lo>\d+(?:\.\d+)?)\s*[%％]?\s*[-–~～至到]\s*)?(\d+(?:\.\d+)?)\s*[%％]|"
+                     r"百分之([零一二三四五六七八九十百]+)|百分百|(减半|一半)")
 REDUCTION_VERBS = re.compile(r"减少|降低|下降|削减|减排|减低|降幅|减幅|降")
 EMISSIONS = re.compile(r"排放|碳减排|降碳|减碳|碳足迹|碳强度|温室气体|甲烷|碳排|二氧化碳|CO2|CO₂|碳效率")
 NOT_EMISSIONS = re.compile(r"能耗|耗量|能源消耗|用电|电耗|能效|水耗|污染物|废弃物|废物|塑料|包装|用水|"
@@ -220,35 +224,60 @@ PAST_REDUCTION = re.compile(r"已|累计|同比|较上年|实现了|减少了|�
 FOR_CUSTOMERS = re.compile(r"解决方案|为客户|帮助客户|助力客户")
 # "全面使用可再生电力": 100% renewable power, achieved
 ALL_GREEN_POWER = re.compile(r"全面使用(?:可再生|绿色)(?:能源)?电力")
-RENEWABLE = re.compile(r"可再生能源|可再生电力|绿色电力|绿电|清洁能源|清洁电力|光伏|非化石能源|RE100")
+RENEWABLE = re.compile(r"(?:可)?再生能源|可再生电力|绿色电力|绿电|清洁能源|清洁电力|光伏|非化石能源|RE100")
 NOT_OWN_RENEWABLE_SHARE = re.compile(r"解决方案|为客户|乃至|甚至|装机|发电量|产能|投资|吉瓦|兆瓦|GW|MW|资产|收入|营收|市场份额|份额|产量|"
                         r"销量|占全球|全国|国家|我国|城市|省|地区|客户|用户|项目的|支出|资本")
 
 
-def _percent_value(m: re.Match) -> float | None:
-    if m.group(1):
-        return float(m.group(1))
+def _percent_value(m: re.Match) -> tuple[float | None, float | None]:
+    """(value, upper bound of a range or None)."""
     if m.group(2):
-        v = zh_number(m.group(2))
-        return float(v) if v is not None else None
-    if m.group(0) == "百分百":
-        return 100.0
+        v = float(m.group(2))
+        if m.group("lo") and float(m.group("lo")) < v:
+            return float(m.group("lo")), v
+        return v, None
     if m.group(3):
-        return 50.0
-    return None
+        v = zh_number(m.group(3))
+        return (float(v) if v is not None else None), None
+    if m.group(0) == "百分百":
+        return 100.0, None
+    if m.group(4):
+        return 50.0, None
+    return None, None
+
+
+# an item that is only a year and a verb before its number ("2030 年达 50%"): its subject is
+# the clause's or the previous item's
+BARE_ITEM = re.compile(r"^[\s、，,]*(?:20\d\d\s*年?\s*(?:前|底)?\s*)?(?:将)?(?:达到?|提升至|提高至|为|达成|至)\s*$")
+_DATED_ITEM = re.compile(r"、(?=\s*20\d\d\s*年)")
+
+
+def _dated_item(s: str, lo: int, hi: int, k: int) -> tuple[int, int]:
+    """The item around position k of a clause listing dated items ("2025 年自有大楼 100% 建置
+    太阳能设备、2030 年国内全行 100% 使用再生能源"): each item has its own year and subject."""
+    for m in _DATED_ITEM.finditer(s, lo, hi):
+        if m.end() <= k:
+            lo = m.end()
+        else:
+            return lo, m.start()
+    return lo, hi
 
 
 def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
     found = []
     last_target = None
+    last_share = None  # where the last share of the sentence ended
     prev_end = 0
     for m in PERCENT.finditer(s):
         scope_ctx = s[max(prev_end, m.start() - 70):m.end()]
         prev_end = m.end()
-        v = _percent_value(m)
+        v, high = _percent_value(m)
         if v is None or v <= 0 or v > 100:
             continue
         lo, hi = clause_bounds(s, m.start(), m.end())
+        item = _dated_item(s, lo, hi, m.start())
+        if not BARE_ITEM.match(s[item[0]:m.start()]):
+            lo, hi = item  # an item with its own subject ("2030 年达 50%" keeps the clause's)
         clause = s[lo:hi]
         rel = m.start() - lo
         # ---- emission reduction (interim target)
@@ -276,12 +305,16 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
                         r"目标|承诺|计划|力争|争取|预计|到|至", s[max(0, y.pos - 10):hi])):
                     base = base_year(s, years, m.start())
                     found.append(RuleHit("interim_target", y.year, v, "target", base_year=base,
+                                         rule="zh.reduction", value_high=high,
                                          scope=_scope(scope_ctx), evidence=clause_evidence(
                                              s, min(y.pos, lo) if m.start() - y.pos < 90 else lo, hi)))
             continue
         # ---- renewable / green power shares
         near = s[max(lo, m.start() - 40):min(hi + 30, len(s))]
-        if not RENEWABLE.search(clause) and not (m.group(0) == "百分百" and RENEWABLE.search(near)):
+        # "…可再生电力使用比例达到 60%，2025 年达到 30%": the next item of the same share
+        same_share = last_share is not None and bool(BARE_ITEM.match(clause[:rel]))
+        if not RENEWABLE.search(clause) and not same_share and not (
+                m.group(0) == "百分百" and RENEWABLE.search(near)):
             _, nxt_hi = clause_bounds(s, min(len(s) - 1, hi + 1), min(len(s), hi + 1))
             if not re.search(r"用电量|电力需求|发电需求", clause):
                 continue
@@ -300,7 +333,7 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
                 or re.search(r"^\s*(?:的)?(?:供应商|企业|公司)?(?:报告|计划|承诺|表示)",
                              s[m.end():m.end() + 8]):
             continue
-        if not re.search(r"电|能源|能耗|用能", clause + s[hi:hi + 20]):
+        if not same_share and not re.search(r"电|能源|能耗|用能", clause + s[hi:hi + 20]):
             continue
         y = pick_year(years, m.start(), s, max_dist=120)
         if y is None and last_target is not None:
@@ -315,17 +348,19 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             is_target = False
         if is_target and y is not None and y.year < ref:
             y = None  # a past year is the date of the plan, not its target year
+        last_share = m.end()
         if is_target:
             last_target = y
             found.append(RuleHit("renewable_electricity_target", y.year if y else None, v, "target",
+                                 rule="zh.renewable_target", value_high=high,
                                  scope=_scope(clause), evidence=clause_evidence(s, m.start(), m.end())))
         else:
-            found.append(RuleHit("green_power_share", y.year if y else None, v, "achieved",
+            found.append(RuleHit("green_power_share", y.year if y else None, v, "achieved", rule="zh.share",
                                  scope=_scope(clause), evidence=clause_evidence(s, m.start(), m.end())))
     # "全面使用可再生电力" = 100% renewable power, achieved
     for m in ALL_GREEN_POWER.finditer(s):
         y = pick_year(years, m.start(), s)
-        found.append(RuleHit("green_power_share", y.year if y else None, 100.0, "achieved",
+        found.append(RuleHit("green_power_share", y.year if y else None, 100.0, "achieved", rule="zh.all_green",
                              evidence=clause_evidence(s, m.start(), m.end())))
     return found
 
@@ -338,9 +373,11 @@ def flags(s: str) -> list[RuleHit]:
     found = []
     m = RE100_MEMBER.search(s)
     if m:
-        found.append(RuleHit("re100", None, True, "target", evidence=clause_evidence(s, m.start(), m.end())))
+        found.append(RuleHit("re100", None, True, "target", evidence=clause_evidence(s, m.start(), m.end()),
+                             rule="zh.re100"))
     m = SBTI.search(s)
     if m and not WITHDRAWN.search(s) and not re.search(r"供应商", s[max(0, m.start() - 30):m.start()]):
         if not re.search(r"^以科学为基础的[\u4e00-\u9fff]{1,3}领域", s[m.start():m.start() + 14]):
-            found.append(RuleHit("sbti", None, None, "target", evidence=clause_evidence(s, m.start(), m.end())))
+            found.append(RuleHit("sbti", None, None, "target", evidence=clause_evidence(s, m.start(), m.end()),
+                                 rule="zh.sbti"))
     return found

@@ -20,6 +20,7 @@ from carbonwatch.demo.mirror import build_mirror
 from carbonwatch.orchestration.watch import Watcher
 from common.settings import DUCKDB_POOL
 from extractors.cases import case_record
+import test_airflow_standalone
 from test_airflow_standalone import Airflow, free_port, q
 from warehouse.db import connect
 from warehouse.runs import bootstrap
@@ -56,6 +57,8 @@ def streamed(tmp_path_factory, report_cases, report_pdf):
             assert [r["status"] for r in baseline.processed] == ["done"]
         finally:
             mp.undo()
+        # this test starts its own standalone; give a busy machine longer than the nightly test does
+        mp.setattr(test_airflow_standalone, "START_TIMEOUT", 600)
         airflow = Airflow(tmp / "airflow-home", free_port())
         airflow.home.mkdir()
         base_env = airflow.env
@@ -94,6 +97,7 @@ def streamed(tmp_path_factory, report_cases, report_pdf):
             raise
         finally:
             airflow.stop()
+            mp.undo()
 
 
 def test_a_published_disclosure_becomes_an_alert_under_airflow(streamed):

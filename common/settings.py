@@ -20,6 +20,11 @@ Environment variables (all optional):
   CARBONWATCH_CNINFO_URL, _CNINFO_STATIC_URL, _HKEX_URL, _EDGAR_URL, _EDGAR_ARCHIVES_URL
                          the disclosure systems the feed adapters ask (feed_endpoints)
   CARBONWATCH_WATCH_INTERVAL  seconds between two polls of `carbonwatch watch` (default 60)
+  CARBONWATCH_DOCUMENT_DEADLINE (120 s)  total time to download one document (all reads, retries)
+  CARBONWATCH_COMPANY_BUDGET (600 s)  total time to crawl one company's site; both end well
+                         inside the fetch task's timeout (FETCH_TASK_TIMEOUT, 20 min)
+  CARBONWATCH_MAX_SOURCES (1024)  rows a sources file may have
+  CARBONWATCH_LOCK_WAIT (0 s)  how long a second writer waits for the warehouse lock
   CARBONWATCH_DOC_TIMEOUT (300 s), CARBONWATCH_DOC_MAX_RSS_MB (1024),
   CARBONWATCH_DOC_MAX_PAGES (3000), CARBONWATCH_DOC_START_METHOD (fork)  per-PDF caps
 
@@ -41,6 +46,11 @@ REPO = Path(__file__).resolve().parent.parent
 DUCKDB_POOL = "carbonwatch_duckdb_writer"
 DUCKDB_POOL_DESCRIPTION = "carbonwatch: every task that opens the DuckDB warehouse, one at a time"
 DUCKDB_QUEUE = "duckdb_writer"
+
+# The nightly's fetch task timeout (dags/carbonwatch_nightly.py). A company's crawl budget is
+# held to COMPANY_BUDGET_SHARE of it, so bad input ends the crawl, never the task timeout.
+FETCH_TASK_TIMEOUT = 20 * 60.0
+COMPANY_BUDGET_SHARE = 0.75
 
 AIRFLOW_VARIABLES = {  # Airflow Variable -> setting
     "carbonwatch_sources": "sources",
@@ -83,9 +93,13 @@ class Settings:
     alert_webhook: str | None
     per_host_delay: float
     gx_root: str
+    document_deadline: float = 120.0
+    company_budget: float = 600.0
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The run's ctx, which Airflow stores (XCom, rendered fields) and logs: no secret in it.
+        The webhook URL (tokens hide in its path and query) is resolved again where it is used."""
+        return asdict(self) | {"alert_webhook": None}
 
     @classmethod
     def load(cls, conf: dict | None = None, *, airflow: bool = False) -> "Settings":
@@ -108,6 +122,7 @@ class Settings:
             alert_webhook=given.get("alert_webhook") or env("ALERT_WEBHOOK"),
             per_host_delay=float(given.get("per_host_delay", env("PER_HOST_DELAY", "0"))),
             gx_root=path("gx_root", "GX", Path(warehouse).parent / "gx"),
+            **crawl_budget(given.get("document_deadline"), given.get("company_budget")),
         )
 
 
@@ -223,6 +238,29 @@ def smtp_settings(conn_id: str | None = SMTP_CONN_ID) -> SmtpTarget | None:
 
 
 # ----------------------------------------------------------------------------- stage settings
+
+def crawl_budget(document_deadline=None, company_budget=None) -> dict:
+    """{"document_deadline", "company_budget"} in seconds: given > environment > defaults
+    (120 s per document, 600 s per company). The company budget is capped at
+    COMPANY_BUDGET_SHARE of FETCH_TASK_TIMEOUT and a document never gets more than its
+    company: both always end well inside the fetch task's timeout."""
+    company = float(company_budget or env("COMPANY_BUDGET", "600"))
+    document = float(document_deadline or env("DOCUMENT_DEADLINE", "120"))
+    if company <= 0 or document <= 0:
+        raise ValueError(f"crawl budgets must be positive (company {company:g} s, document {document:g} s)")
+    company = min(company, COMPANY_BUDGET_SHARE * FETCH_TASK_TIMEOUT)
+    return {"document_deadline": min(document, company), "company_budget": company}
+
+
+def max_sources() -> int:
+    """Rows a sources file may have (CARBONWATCH_MAX_SOURCES, default 1024)."""
+    return int(env("MAX_SOURCES", "1024"))
+
+
+def lock_wait() -> float:
+    """Seconds a second writer waits for the warehouse lock before giving up (default 0)."""
+    return float(env("LOCK_WAIT", "0"))
+
 
 def contact() -> str:
     """Who runs this crawler, put in its User-Agent."""

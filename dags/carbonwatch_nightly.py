@@ -20,7 +20,9 @@ worker, a locked file), never bad input. Every task that opens the DuckDB file (
 discover, load, detect_changes, alert) runs in the pool `carbonwatch_duckdb_writer` (1 slot)
 and on the Celery queue `duckdb_writer`; fetch and extract are mapped per company and run in
 parallel. A task that fails after its retries, or a run that fails, writes a failure alert
-(carbonwatch/alerting/callbacks.py).
+(carbonwatch/alerting/callbacks.py). Each document's download and each company's crawl have a
+budget that ends well inside the fetch task's timeout; should a company's fetch or extract task
+still fail, extract, validate and load take what arrived (docs/reliability.md).
 """
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ from airflow.sdk import Asset, dag, get_current_context, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from carbonwatch.alerting.callbacks import on_dag_failure, on_task_failure
-from common.settings import DUCKDB_POOL, DUCKDB_QUEUE
+from common.settings import DUCKDB_POOL, DUCKDB_QUEUE, FETCH_TASK_TIMEOUT
 
 # The DuckDB warehouse as an Airflow asset: `alert` (the last writer of a run) updates it,
 # carbonwatch_reporting is scheduled on it. The event's extra carries the warehouse path.
@@ -48,6 +50,9 @@ default_args = {
 }
 # Everything that opens the DuckDB file: one at a time, on the worker that holds the file.
 writer = {"pool": DUCKDB_POOL, "queue": DUCKDB_QUEUE}
+# A company whose fetch or extract task still fails must not cost the others their night:
+# the next steps run once everything upstream is done and take what arrived.
+takes_what_arrived = {"trigger_rule": "all_done_min_one_success"}
 
 
 @dag(
@@ -84,27 +89,28 @@ def carbonwatch_nightly():
 
         return tasks.discover(ctx)
 
-    # one company's crawl: polite delays and a few documents; site faults are recorded, not raised
-    @task(execution_timeout=timedelta(minutes=20), max_active_tis_per_dagrun=8)
+    # one company's crawl: polite delays and a few documents; site faults are recorded, not raised;
+    # its budget (common.settings.crawl_budget) always ends well inside this timeout
+    @task(execution_timeout=timedelta(seconds=FETCH_TASK_TIMEOUT), max_active_tis_per_dagrun=8)
     def fetch(item: dict, ctx: dict) -> dict:
         from carbonwatch.orchestration import tasks
 
         return tasks.fetch(ctx, item)
 
     # each PDF has its own time/memory cap (extractors/document.py, 300 s default)
-    @task(execution_timeout=timedelta(minutes=30), max_active_tis_per_dagrun=8)
+    @task(execution_timeout=timedelta(minutes=30), max_active_tis_per_dagrun=8, **takes_what_arrived)
     def extract(crawl: dict, ctx: dict) -> list[dict]:
         from carbonwatch.orchestration import tasks
 
         return tasks.extract(ctx, crawl)
 
-    @task(execution_timeout=timedelta(minutes=15))
+    @task(execution_timeout=timedelta(minutes=15), **takes_what_arrived)
     def validate(ctx: dict, extractions: list) -> dict:
         from carbonwatch.orchestration import tasks
 
         return tasks.validate(ctx, list(extractions))
 
-    @task(execution_timeout=timedelta(minutes=15), **writer)
+    @task(execution_timeout=timedelta(minutes=15), **writer, **takes_what_arrived)
     def load(ctx: dict, crawls: list, extractions: list, validated: dict) -> dict:
         from carbonwatch.orchestration import tasks
 
@@ -120,7 +126,8 @@ def carbonwatch_nightly():
     def alert(ctx: dict, counts: dict) -> dict:
         from carbonwatch.orchestration import tasks
 
-        result = tasks.alert(ctx, counts)
+        conf = dict(get_current_context()["dag_run"].conf or {})
+        result = tasks.alert(ctx, counts, webhook_url=conf.get("alert_webhook"))
         outlet_events = get_current_context().get("outlet_events")
         if outlet_events is not None:  # tell carbonwatch_reporting which warehouse changed
             outlet_events[WAREHOUSE_ASSET].extra = {

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from common import settings
 
 from .discover import Candidate, Link, candidate, classify, page_links, report_year
-from .fetch import Fetched, Fetcher, host_allowed, now_iso, strip_fragment
+from .fetch import Fetched, Fetcher, host_allowed, now_iso, strip_credentials, strip_fragment
 from .sources import normalise_host, normalise_source
 
 
@@ -35,7 +35,8 @@ class CrawlConfig:
     user_agent: str = field(default_factory=_default_user_agent)
     connect_timeout: float = 5
     read_timeout: float = 15
-    total_timeout: float = 60  # one URL, redirects and retries included
+    total_timeout: float = 60  # one URL, redirects and retries included (the per-document deadline)
+    company_budget: float | None = None  # seconds for the whole crawl of one source (None: unbounded)
     max_bytes: int = 100 * 2**20
     max_redirects: int = 5
     max_retries: int = 3
@@ -50,6 +51,10 @@ class CrawlConfig:
     max_documents: int = 50  # report documents fetched per source
     max_page_bytes: int = 5 * 2**20  # HTML parsed per page
     trust_env: bool = False  # use HTTP(S)_PROXY etc. from the environment
+
+
+# the error of a broken document the server says is unchanged (304 to its kept validators)
+UNCHANGED_BROKEN = "unchanged since it failed, not downloaded again"
 
 
 def content_path(raw_dir: Path, sha256: str) -> Path:
@@ -123,6 +128,9 @@ class _Crawl:
             self.docs[link.url] = new
 
     def _consider(self, link: Link, depth: int, page: str) -> None:
+        if "@" in urlsplit(link.url).netloc:  # never followed, never stored with its secret
+            self.log(link.url, None, "refused: link carries credentials (user:password@), not followed")
+            return
         kind, score = classify(link)
         if kind == "document":
             self._add_doc(link, score, depth, page)
@@ -150,6 +158,9 @@ class _Crawl:
                 self._push_page(seed, 0, 100.0)
         fetched_docs = 0
         while True:
+            if self.fetcher.budget_left() <= 0:
+                self._budget_spent(landing)
+                break
             if self.pages and self.pages_fetched < self.cfg.max_pages:
                 depth, _, _, url = heapq.heappop(self.pages)
                 self._page(url, depth, is_landing=(url == landing and self.pages_fetched == 0))
@@ -168,6 +179,17 @@ class _Crawl:
             self.log(landing, None, f"max_pages ({self.cfg.max_pages}) reached: {len(self.pages)} pages not visited")
         if not self.docs:
             self.log(landing, None, f"no report links found ({self.pages_fetched} pages visited)")
+
+    def _budget_spent(self, landing: str) -> None:
+        """The company's crawl budget ran out (or a stop was requested): what arrived is kept,
+        the rest is logged as not fetched."""
+        from common import interrupt
+
+        docs = sum(1 for u in self.docs if u not in self.done)
+        why = interrupt.reason() if interrupt.requested() else \
+            f"company crawl budget ({self.cfg.company_budget:g}s) spent"
+        self.log(landing, None, f"{why}: {docs} report links and {len(self.pages)} pages not fetched")
+        self.pages = []
 
     def _page(self, url: str, depth: int, is_landing: bool) -> None:
         self.done.add(url)
@@ -206,18 +228,26 @@ class _Crawl:
         url = cand.url
         prev = self.known.get(url) or {}
         conditional = None
-        if prev.get("sha256") and content_path(self.raw_dir, prev["sha256"]).exists():
+        failed_before = str(prev.get("sha256") or "").startswith("url:")  # a broken document, validators kept
+        if failed_before and (prev.get("etag") or prev.get("last_modified")) or \
+                prev.get("sha256") and not failed_before and content_path(self.raw_dir, prev["sha256"]).exists():
             conditional = {"etag": prev.get("etag"), "last_modified": prev.get("last_modified")}
         res = self.fetcher.fetch(url, kind="document", conditional=conditional)
         row = {
-            "url": url, "final_url": res.final_url, "status": "failed", "http_status": res.http_status,
+            "url": url, "final_url": strip_credentials(res.final_url), "status": "failed",
+            "http_status": res.http_status,
             "sha256": None, "path": None, "bytes": None,
             "etag": res.headers.get("etag"), "last_modified": res.headers.get("last-modified"),
             "content_type": res.content_type, "title": cand.title, "report_year": cand.report_year,
             "error": None, "fetched_at": now_iso(), "same_as": None,
         }
         try:
-            if res.not_modified:
+            if res.not_modified and failed_before:  # still the same broken document: not downloaded again
+                earlier = str(prev.get("error") or "see earlier runs").removeprefix(f"HTTP 304: {UNCHANGED_BROKEN}: ")
+                row.update(error=f"{UNCHANGED_BROKEN}: {earlier}", keep_validators=True,
+                           etag=row["etag"] or prev.get("etag"),
+                           last_modified=row["last_modified"] or prev.get("last_modified"))
+            elif res.not_modified:
                 sha = prev["sha256"]
                 path = content_path(self.raw_dir, sha)
                 row.update(status="unchanged", sha256=sha, path=str(path), bytes=path.stat().st_size,
@@ -234,8 +264,10 @@ class _Crawl:
                     self._parse(res, self.doc_depth.get(url, 0) + 1)
                     return
                 row["error"] = f"not a PDF: {_sniff(res.head)} body served as {res.content_type or 'no content-type'}"
+                row["keep_validators"] = True  # the whole body came: the document itself is broken
             elif b"%%EOF" not in res.tail:
                 row["error"] = f"truncated PDF: no %%EOF marker at the end ({res.size} bytes received)"
+                row["keep_validators"] = True
             else:
                 sha = res.sha256
                 path = content_path(self.raw_dir, sha)
@@ -267,7 +299,7 @@ def crawl_source(source: dict, raw_dir: Path, known: dict[str, dict] | None = No
     raw_dir = Path(raw_dir)
     result: dict = {
         "case_no": source.get("case_no") if isinstance(source, dict) else None,
-        "landing_url": source.get("landing_url") if isinstance(source, dict) else None,
+        "landing_url": strip_credentials(str(source.get("landing_url") or "")) or None if isinstance(source, dict) else None,
         "documents": [], "log": [], "error": None, "counts": {},
     }
     try:

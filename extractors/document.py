@@ -14,7 +14,14 @@ How the text is read (fast path first):
    (pdftext.columns_text): a candidate page whose content stream jumps between two
    columns line by line (checked on pypdfium2's text rectangles), or a page whose
    pypdfium2 text is unusable (replacement/control characters); pdfplumber's
-   ``(cid:NN)`` output, in turn, falls back to pypdfium2's text of that page.
+   ``(cid:NN)`` output, in turn, falls back to pypdfium2's text of that page;
+3. structured rows (extractors/layout.py) go to the rules as chunks of their own, context
+   prefixed (``Document.rows``): every candidate page's bullet items under their lead-in or
+   heading and KPI figures under the page's title (pypdfium2's text and character boxes), and, on the most table-like candidate pages (layout.table_score) within a
+   budget, pdfplumber's table rows (table finder and word positions). pdfplumber costs
+   20-70x pypdfium2's time per page, growing with the page's characters, vector paths and
+   form objects (``plumber_cost``, counted by pypdfium2); the pages it reads may cost
+   LAYOUT_BUDGET per page of the document in all. ``stats`` counts the pages each engine read.
 
 Caps: by default the work runs in a child process (fork; CARBONWATCH_DOC_START_METHOD
 can name another multiprocessing start method); the parent kills it when it exceeds
@@ -36,8 +43,10 @@ from common.schema import Fact
 from common.settings import DocumentLimits
 
 from .facts import extract_facts
+from .layout import KPI_FIGURE, bullet_chunks, kpi_chunks, read_layout, table_score
 from .lang import LANGUAGES
-from .pdftext import cid_ratio, find_gutter, join_lines, open_pdfium, split_lines
+from .pdftext import (cid_ratio, columns_text, find_gutter, join_lines, open_pdfium, pdfium_title, plumber_subset,
+                      split_lines)
 
 LIMITS = DocumentLimits.from_env()
 DEFAULT_TIMEOUT = LIMITS.timeout
@@ -46,6 +55,12 @@ DEFAULT_MAX_PAGES = LIMITS.max_pages
 
 # A page worth reading names at least one metric's trigger word (common/metrics.py), in any language.
 CANDIDATE = re.compile("|".join(metric_triggers(code) for code in LANGUAGES), re.I)
+# pdfplumber's table reading: estimated cost (plumber_cost units) allowed per page of the
+# document, and at least LAYOUT_MIN_BUDGET for a short one. A unit costs pdfplumber about
+# what a whole page costs pypdfium2 / 60, so 12 a page keeps pdfplumber within ~0.2-0.5x
+# of the pypdfium2 pass (make bench: extraction >= 0.25 of pypdfium2's raw rate).
+LAYOUT_BUDGET = 12
+LAYOUT_MIN_BUDGET = 1500
 
 
 class DocumentError(Exception):
@@ -67,6 +82,8 @@ class Document:
     facts: list[Fact] = field(default_factory=list)
     # (page, text) of the candidate pages, as the rules read them
     texts: list[tuple[int, str]] = field(default_factory=list, repr=False)
+    # (page, structured row) chunks: table rows and bullet items with their context prefixed
+    rows: list[tuple[int, str]] = field(default_factory=list, repr=False)
     stats: dict = field(default_factory=dict, repr=False)
 
     def record(self) -> dict:
@@ -161,6 +178,9 @@ def read_document(path: str, password: str | None = None, max_pages: int = DEFAU
         candidates: list[int] = []
         unusable: list[int] = []
         mixed: list[int] = []
+        scores: dict[int, int] = {}
+        costs: dict[int, int] = {}
+        titles: dict[int, list[str]] = {}
         for i in range(n):
             try:
                 page = doc[i]
@@ -175,6 +195,11 @@ def read_document(path: str, password: str | None = None, max_pages: int = DEFAU
                         candidates.append(i + 1)
                         if stream_mixes_columns(page, tp):
                             mixed.append(i + 1)
+                        scores[i + 1] = table_score(text)
+                        if KPI_FIGURE.search(text):
+                            titles[i + 1] = pdfium_title(tp)
+                        if scores[i + 1]:
+                            costs[i + 1] = plumber_cost(page, tp)
                     elif _bad_text(text) and tp.count_chars() > 50:
                         unusable.append(i + 1)
                 finally:
@@ -190,30 +215,74 @@ def read_document(path: str, password: str | None = None, max_pages: int = DEFAU
     if total < max(20, 5 * n):
         raise DocumentError(name, f"no text layer: {n} page(s) without extractable text "
                                   "(image-only/scanned PDF, needs OCR)")
-    plumbed = 0
-    if unusable or mixed:
-        plumbed = _plumber_fallback(path, raw, sorted(set(unusable) | set(mixed)), candidates)
-    texts = [(p, page_text(raw[p - 1])) for p in sorted(set(candidates))]
-    facts = extract_facts(texts, ref_year=ref_year)
-    stats = {"seconds": time.perf_counter() - t0, "candidates": len(set(candidates)),
-             "pdfplumber_pages": plumbed, "mixed_column_pages": len(mixed)}
-    return Document(file=name, pages=n, facts=facts, texts=texts, stats=stats)
+    layout = layout_pages(scores, costs, n)
+    plumbed, table_rows = 0, []
+    if unusable or mixed or layout:
+        plumbed, table_rows = _plumber_pass(path, raw, sorted(set(unusable) | set(mixed)), layout,
+                                            candidates, password)
+    pages = sorted(set(candidates))
+    texts = [(p, page_text(raw[p - 1])) for p in pages]
+    bullets = [(p, chunk) for p in pages for chunk in bullet_chunks(raw[p - 1])]
+    kpis = [(p, chunk) for p, title in titles.items() for chunk in kpi_chunks(raw[p - 1], title)]
+    rows = bullets + kpis + table_rows
+    facts = extract_facts(texts + rows, ref_year=ref_year)
+    stats = {"seconds": time.perf_counter() - t0, "candidates": len(pages),
+             "pdfium_pages": n, "pdfplumber_pages": plumbed, "mixed_column_pages": len(mixed),
+             "table_pages": len(layout), "table_rows": len(table_rows), "bullet_rows": len(bullets),
+             "kpi_rows": len(kpis)}
+    return Document(file=name, pages=n, facts=facts, texts=texts, rows=rows, stats=stats)
 
 
-def _plumber_fallback(path: str, raw: list[str], pages: list[int], candidates: list[int]) -> int:
-    """Pages whose pypdfium2 text is unusable or mixes two columns line by line are read
-    by pdfplumber in column order; pdfplumber's (cid:NN) output is itself replaced by
-    pypdfium2's text (pdftext)."""
-    from .pdftext import plumber_texts
+def plumber_cost(page, tp) -> int:
+    """pdfplumber's work on a page, estimated from what pypdfium2 counts: characters, plus
+    vector paths (3 each) and form objects (40 each: pdfminer re-reads their content)."""
+    import pypdfium2.raw as pdfium_c
 
-    done = 0
-    for p, text in plumber_texts(path, pages, columns=True):
-        done += 1
-        if text.strip() and cid_ratio(text) < 0.05 and not _bad_text(text):
-            raw[p - 1] = text
-            if CANDIDATE.search(text):
-                candidates.append(p)
-    return done
+    paths = forms = 0
+    for k in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        kind = pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFPage_GetObject(page.raw, k))
+        paths += kind == pdfium_c.FPDF_PAGEOBJ_PATH
+        forms += kind == pdfium_c.FPDF_PAGEOBJ_FORM
+    return tp.count_chars() + 3 * paths + 40 * forms
+
+
+def layout_pages(scores: dict[int, int], costs: dict[int, int], n: int) -> list[int]:
+    """The candidate pages pdfplumber reads for tables: the most table-like ones first
+    (highest layout.table_score, earlier page on ties), each while its plumber_cost fits
+    what is left of the budget (LAYOUT_BUDGET per page of the document)."""
+    left = max(LAYOUT_MIN_BUDGET, LAYOUT_BUDGET * n)
+    chosen = []
+    for p in sorted((p for p, score in scores.items() if score > 0), key=lambda p: (-scores[p], p)):
+        if costs.get(p, 0) <= left:
+            chosen.append(p)
+            left -= costs.get(p, 0)
+    return sorted(chosen)
+
+
+def _plumber_pass(path: str, raw: list[str], fallback: list[int], layout: list[int],
+                  candidates: list[int], password: str | None = None) -> tuple[int, list[tuple[int, str]]]:
+    """One pdfplumber pass over the pages that need it: pages whose pypdfium2 text is
+    unusable or mixes two columns line by line are re-read in column order (pdfplumber's
+    (cid:NN) output is itself replaced by pypdfium2's text); the chosen table-like pages
+    give their structured rows. Returns (pages read, (page, row) chunks)."""
+    rows: list[tuple[int, str]] = []
+    todo = sorted(set(fallback) | set(layout))
+    with plumber_subset(path, todo, password) as plumber_pages:
+        for p, page in plumber_pages.items():
+            try:
+                if p in fallback:
+                    text = columns_text(page)[0]
+                    if text.strip() and cid_ratio(text) < 0.05 and not _bad_text(text):
+                        raw[p - 1] = text
+                        if CANDIDATE.search(text):
+                            candidates.append(p)
+                if p in layout:
+                    found = read_layout(page)
+                    chunks = [chunk for chunk in found.rows if cid_ratio(chunk) < 0.05]
+                    rows += [(p, chunk) for chunk in chunks]
+            finally:
+                page.close()
+    return len(todo), rows
 
 
 # --------------------------------------------------------------------------- caps
@@ -262,6 +331,8 @@ def extract_document(path: str, *, password: str | None = None,
     if not isolate:
         return read_document(path, password, max_pages, time.monotonic() + timeout, ref_year=ref_year)
     import multiprocessing as mp
+
+    import pdfplumber  # noqa: F401 (imported once here, the forked children inherit it)
 
     ctx = mp.get_context(DocumentLimits.from_env().start_method)
     recv, send = ctx.Pipe(duplex=False)

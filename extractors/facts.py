@@ -18,13 +18,14 @@ The rules are linguistic, never company-specific; the tables live in extractors/
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from common.metrics import METRICS
 from common.schema import Fact
 
 from .lang import LANGUAGES, detect_language, rule_trigger
 from .lang.shared import GROUP_PART, HEDGES, WITHDRAWN
+from .rows import is_row, row_facts
 from .text import MAX_EVIDENCE, RuleHit, split_spans, to_simplified
 from .years import find_years, report_year
 
@@ -77,15 +78,8 @@ def extract_facts(chunks: Iterable[tuple[int, str]], ref_year: int | None = None
         text = to_simplified(original)  # same length: evidence is sliced from the original
         if not TRIGGER.search(text):
             continue
-        prev: list[RuleHit] = []
-        for a, b in sentences(text):
+        for a, b, found in _chunk_hits(text, ref):
             s = text[a:b]
-            ext = _extension(s, prev, ref)
-            if not TRIGGER.search(s) and not ext:
-                prev = []
-                continue
-            found = sentence_facts(s, ref) + ext
-            prev = found or prev
             for hit in found:
                 i = s.find(hit.evidence) if hit.evidence else -1
                 if i < 0:
@@ -127,6 +121,26 @@ def headline_shares(facts: list[Fact]) -> list[Fact]:
     if not any(not (f.rule or "").endswith("_part") for f in shares):
         return facts
     return [f for f in facts if not (f.metric == "green_power_share" and (f.rule or "").endswith("_part"))]
+
+
+def _chunk_hits(text: str, ref: int) -> Iterator[tuple[int, int, list[RuleHit]]]:
+    """(start, end, hits) of the spans of a chunk: a targets-table row read by the row
+    reader (extractors/rows.py) as a whole, else each sentence by the rules of its language."""
+    if is_row(text):
+        hits = row_facts(text, ref)
+        if hits is not None:
+            yield 0, len(text), hits
+            return
+    prev: list[RuleHit] = []
+    for a, b in sentences(text):
+        s = text[a:b]
+        ext = _extension(s, prev, ref)
+        if not TRIGGER.search(s) and not ext:
+            prev = []
+            continue
+        found = sentence_facts(s, ref) + ext
+        prev = found or prev
+        yield a, b, found
 
 
 def _extension(s: str, prev: list[RuleHit], ref: int) -> list[RuleHit]:

@@ -30,6 +30,10 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import requests
 import urllib3
 
+from common import interrupt
+
+from .limits import Deadline, enter_gate, gate, reset_gates
+
 try:  # RFC 9309 matching (wildcards, longest match); the stdlib parser is the fallback
     from protego import Protego
 except ImportError:  # pragma: no cover
@@ -51,22 +55,20 @@ def strip_fragment(url: str) -> str:
     return urlunsplit((p.scheme, p.netloc, p.path or "/", p.query, ""))
 
 
+def strip_credentials(url: str) -> str:
+    """`url` without a user:password@ part (for logs and storage)."""
+    try:
+        p = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in p.netloc:
+        return url
+    return urlunsplit((p.scheme, p.netloc.rsplit("@", 1)[1], p.path, p.query, p.fragment))
+
+
 def host_allowed(host: str, allowed: list[str]) -> bool:
     host = (host or "").lower().rstrip(".")
     return any(host == d or host.endswith("." + d) for d in allowed)
-
-
-# --------------------------------------------------------------------------- per-host gates
-class _Gate:
-    def __init__(self, concurrency: int) -> None:
-        self.sem = threading.BoundedSemaphore(max(1, concurrency))
-        self.lock = threading.Lock()
-        self.last_start = -1e9  # monotonic time the last request to the host started
-        self.blocked_until = 0.0  # Retry-After: no request to the host before this
-
-
-_gates: dict[tuple[str, int], _Gate] = {}
-_gates_lock = threading.Lock()
 
 
 # robots.txt outcomes shared by the crawls in this process (RFC 9309 allows caching up to 24 h);
@@ -76,19 +78,10 @@ _robots_cache: dict[tuple[str, str], tuple[float, tuple]] = {}
 _robots_lock = threading.Lock()
 
 
-def _gate(netloc: str, concurrency: int) -> _Gate:
-    with _gates_lock:
-        g = _gates.get((netloc, concurrency))
-        if g is None:
-            g = _gates[(netloc, concurrency)] = _Gate(concurrency)
-        return g
-
-
 def reset_shared_state() -> None:
     """Forget the per-host gates and cached robots.txt answers of this process (for tests, whose
     servers may reuse a port of an earlier one)."""
-    with _gates_lock:
-        _gates.clear()
+    reset_gates()
     with _robots_lock:
         _robots_cache.clear()
 
@@ -136,17 +129,6 @@ class _Fail(Exception):
     pass
 
 
-class _Deadline:
-    def __init__(self, seconds: float) -> None:
-        self.end = time.monotonic() + seconds
-
-    def remaining(self) -> float:
-        return self.end - time.monotonic()
-
-    def extend(self, seconds: float) -> None:
-        self.end += seconds
-
-
 def parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
@@ -183,13 +165,20 @@ class Fetcher:
             {"User-Agent": config.user_agent, "Accept-Encoding": "identity", "Accept": "*/*"}
         )
         self._dns: dict[str, str | None] = {}
+        budget = getattr(config, "company_budget", None)
+        self.budget_end = time.monotonic() + budget if budget else float("inf")
         self._robots: dict[str, tuple] = {}  # origin -> (parser|None, disallow_reason|None, crawl_delay)
 
     def close(self) -> None:
         self.session.close()
 
+    def budget_left(self) -> float:
+        """Seconds left of this crawl's company budget (0 once a stop was requested)."""
+        return 0.0 if interrupt.requested() else self.budget_end - time.monotonic()
+
     def log(self, url: str, status: int | None, reason: str, kind: str) -> None:
-        self.log_rows.append({"url": url, "status": status, "reason": reason, "at": now_iso(), "kind": kind})
+        self.log_rows.append({"url": strip_credentials(url), "status": status, "reason": reason, "at": now_iso(),
+                              "kind": kind})
 
     # ----------------------------------------------------------------- policy
     def refusal(self, url: str) -> str | None:
@@ -201,6 +190,8 @@ class Fetcher:
             return f"refused: malformed URL ({exc})"
         if p.scheme not in ("http", "https"):
             return f"refused: scheme {p.scheme or '(none)'!r} is not http(s)"
+        if "@" in p.netloc:  # requests would send them as Basic auth, to robots.txt too
+            return "refused: URL carries credentials (user:password@), never sent"
         host = (p.hostname or "").lower().rstrip(".")
         if not host:
             return "refused: URL has no host"
@@ -304,7 +295,7 @@ class Fetcher:
         `conditional` = {"etag", "last_modified"} of a previous fetch; `form`: fields to POST to `url`."""
         cfg = self.config
         max_bytes = cfg.max_bytes if max_bytes is None else max_bytes
-        deadline = _Deadline(cfg.total_timeout)
+        deadline = Deadline(cfg.total_timeout, self.budget_end)
         hops = [url]
         current = url
         attempt = 0
@@ -323,18 +314,22 @@ class Fetcher:
             if why is not None:
                 res.error, res.refused = why, why.startswith(("refused", "disallowed", "robots.txt"))
                 if current != url:
-                    res.error = f"redirect to {current}: {why}"
+                    res.error = f"redirect to {strip_credentials(current)}: {why}"
                 self.log(current, None, why, kind)
                 return res
-            gate = _gate(urlsplit(current).netloc, getattr(cfg, "per_host_concurrency", 2))
+            host_gate = gate(urlsplit(current).netloc, getattr(cfg, "per_host_concurrency", 2))
             delay = self._host_delay(current, robots)
-            waited = self._enter(gate, delay)
-            deadline.extend(waited)  # queueing for the host is not this request's time
+            waited = enter_gate(host_gate, delay, deadline)
+            if waited is None:
+                res.error = deadline.reason(cfg) + " waiting for the host"
+                self.log(current, None, res.error, kind)
+                return res
+            deadline.extend(waited)  # queueing for the host is not this request's time (the budget still counts)
             try:
                 retry_wait = self._attempt(res, current, headers, deadline, max_bytes, truncate, kind, attempt, hops,
                                        form if current == url else None)
             finally:
-                gate.sem.release()
+                host_gate.sem.release()
             if retry_wait is None:
                 return res
             if isinstance(retry_wait, str):  # next redirect hop
@@ -342,22 +337,10 @@ class Fetcher:
                 continue
             wait, retry_after = retry_wait
             if retry_after:
-                with gate.lock:  # the whole host backs off, not just this request
-                    gate.blocked_until = max(gate.blocked_until, time.monotonic() + wait)
+                with host_gate.lock:  # the whole host backs off, not just this request
+                    host_gate.blocked_until = max(host_gate.blocked_until, time.monotonic() + wait)
             time.sleep(wait)
             attempt += 1
-
-    @staticmethod
-    def _enter(gate: _Gate, delay: float) -> float:
-        t0 = time.monotonic()
-        gate.sem.acquire()
-        with gate.lock:
-            now = time.monotonic()
-            start = max(now, gate.last_start + delay, gate.blocked_until)
-            gate.last_start = start
-        if start > now:
-            time.sleep(start - now)
-        return time.monotonic() - t0
 
     def _attempt(self, res, url, headers, deadline, max_bytes, truncate, kind, attempt, hops, form=None):
         """One request. Returns None when `res` is final, a URL string for a redirect hop,
@@ -365,7 +348,7 @@ class Fetcher:
         cfg = self.config
         remaining = deadline.remaining()
         if remaining <= 0:
-            res.error = f"total timeout ({cfg.total_timeout:g}s) exceeded"
+            res.error = deadline.reason(cfg)
             self.log(url, None, res.error, kind)
             return None
         timeout = (min(cfg.connect_timeout, remaining), min(cfg.read_timeout, remaining))
@@ -391,7 +374,7 @@ class Fetcher:
             res.headers = {k.lower(): v for k, v in resp.headers.items()}
             if status in REDIRECTS and resp.headers.get("Location"):
                 nxt = strip_fragment(urljoin(url, resp.headers["Location"]))
-                self.log(url, status, f"redirect to {nxt}", kind)
+                self.log(url, status, f"redirect to {strip_credentials(nxt)}", kind)
                 if nxt in hops:
                     res.error = "redirect loop: " + " -> ".join(hops[hops.index(nxt):] + [nxt])
                 elif len(hops) > cfg.max_redirects:
@@ -436,7 +419,7 @@ class Fetcher:
             self.log(url, status, f"OK {res.size} bytes ({res.content_type or 'no content-type'})", kind)
             return None
 
-    def _read_body(self, res: Fetched, resp, deadline: _Deadline, max_bytes: int, truncate: bool) -> None:
+    def _read_body(self, res: Fetched, resp, deadline: Deadline, max_bytes: int, truncate: bool) -> None:
         cfg = self.config
         length = resp.headers.get("Content-Length")
         try:
@@ -461,7 +444,7 @@ class Fetcher:
             while True:
                 remaining = deadline.remaining()
                 if remaining <= 0:
-                    raise _Fail(f"total timeout ({cfg.total_timeout:g}s) exceeded after {size} bytes")
+                    raise _Fail(deadline.reason(cfg, size))
                 if sock is not None:
                     try:
                         sock.settimeout(min(cfg.read_timeout, remaining))
@@ -471,7 +454,7 @@ class Fetcher:
                     chunk = resp.raw.read1(CHUNK, decode_content=True)
                 except (urllib3.exceptions.ReadTimeoutError, socket.timeout, TimeoutError):
                     if deadline.remaining() <= 0:
-                        raise _Fail(f"total timeout ({cfg.total_timeout:g}s) exceeded after {size} bytes") from None
+                        raise _Fail(deadline.reason(cfg, size)) from None
                     raise _Fail(f"read timeout: body stalled after {size} bytes") from None
                 except urllib3.exceptions.ProtocolError as exc:
                     if "IncompleteRead" in str(exc) and length is not None:

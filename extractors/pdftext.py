@@ -13,6 +13,7 @@ Conventions shared by all extractors:
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from typing import Iterable, Iterator
 
 CID_RE = re.compile(r"\(cid:\d+\)")
@@ -75,6 +76,60 @@ def pdfium_page_text(doc, index: int) -> str:
     finally:
         page.close()
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@contextmanager
+def plumber_subset(path: str, pages: list[int], password: str | None = None):
+    """pdfplumber pages for the given 1-based pages only, as {page: pdfplumber page}.
+    pypdfium2 first copies them into a small in-memory PDF: opened on the whole file,
+    pdfplumber (pdfminer) parses every page object of the document's page tree before the
+    first page is read, seconds on a long report for one page."""
+    import io
+
+    import pdfplumber
+    import pypdfium2 as pdfium
+
+    src = open_pdfium(path, password=password)
+    try:
+        subset = pdfium.PdfDocument.new()
+        try:
+            subset.import_pages(src, [p - 1 for p in pages])
+            buf = io.BytesIO()
+            subset.save(buf)
+        finally:
+            subset.close()
+    finally:
+        src.close()
+    buf.seek(0)
+    with pdfplumber.open(buf) as pdf:
+        yield dict(zip(pages, pdf.pages))
+
+
+def pdfium_title(tp) -> list[str]:
+    """The page's title from pypdfium2's text page: the runs (lines) of words set in the
+    largest type (letters' loose box heights; pypdfium2's font size is the nominal one,
+    before the text matrix scales it); figures in large type (KPI numbers) are not title."""
+    import pypdfium2.raw as pdfium_c
+
+    chars = []
+    for i in range(tp.count_chars()):
+        left, bottom, right, top = tp.get_charbox(i, loose=True)
+        chars.append((chr(pdfium_c.FPDFText_GetUnicode(tp.raw, i)), top - bottom))
+    heights = [h for ch, h in chars if ch.isalpha()]
+    if not heights:
+        return []
+    big = 0.85 * max(heights)
+    runs, run = [], ""
+    for ch, h in chars:
+        if h >= big and (ch.isalnum() or ch in " -–'’&"):
+            run += ch
+        elif run.strip():
+            runs.append(run.strip())
+            run = ""
+    if run.strip():
+        runs.append(run.strip())
+    runs = [r for r in runs if sum(ch.isalpha() for ch in r) >= 2]
+    return runs if sum(len(r) for r in runs) <= 160 and sum(ch.isalpha() for r in runs for ch in r) >= 4 else []
 
 
 def pdfium_texts(path: str) -> list[str]:

@@ -35,7 +35,18 @@ def check_url(url: str) -> str | None:
         return "must start with http:// or https://"
     if not parts.hostname:
         return "has no host"
+    if "@" in parts.netloc:
+        return "carries credentials (user:password@), which carbonwatch never sends or stores"
     return None
+
+
+def _shown(url: str) -> str:
+    """A URL fit for an error message: its credentials, if any, replaced by ***."""
+    head, sep, rest = url.partition("://")
+    netloc, slash, path = rest.partition("/")
+    if sep and "@" in netloc:
+        return f"{head}://***@{netloc.rsplit('@', 1)[1]}{slash}{path}"
+    return url
 
 
 def normalise_host(host: str) -> str | None:
@@ -76,7 +87,7 @@ def normalise_source(row: dict, where: str = "source") -> dict:
     landing = str(row.get("landing_url") or "").strip() or None
     bad = check_url(landing) if landing else None
     if bad:
-        raise ValueError(f"{where}: column 'landing_url' {bad}: {landing!r}")
+        raise ValueError(f"{where}: column 'landing_url' {bad}: {_shown(landing)!r}")
     out["landing_url"] = landing
 
     domains = row.get("allowed_domains")
@@ -95,7 +106,7 @@ def normalise_source(row: dict, where: str = "source") -> dict:
     for s in seeds:
         bad = check_url(s)
         if bad:
-            raise ValueError(f"{where}: column 'seed_urls' {bad}: {s!r}")
+            raise ValueError(f"{where}: column 'seed_urls' {bad}: {_shown(s)!r}")
     out["seed_urls"] = seeds
     out["feeds"] = [f.feed_id for f in feeds]
     out["notes"] = str(row.get("notes") or "").strip()
@@ -126,11 +137,26 @@ def parse_feeds(value: str | None) -> list[Feed]:
     return feeds
 
 
-def read_sources(path) -> list[dict]:
+MAX_SOURCES = 1024  # default row limit (common.settings.max_sources)
+
+
+def read_sources(path, max_rows: int | None = None) -> list[dict]:
     """Read and validate the sources CSV (UTF-8, a BOM is fine). Raises ValueError naming the
-    line and column of the first problem. A case_no may repeat (a company with several sites), a
-(case_no, landing_url) pair may not."""
+    line and column of the first problem: a file that is empty, has no rows, misses a column,
+    is not UTF-8 or has more than `max_rows` rows. A case_no may repeat (a company with several
+    sites), a (case_no, landing_url) pair may not."""
     path = Path(path)
+    max_rows = max_rows or MAX_SOURCES
+    try:
+        return _read(path, max_rows)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+                         "save it as UTF-8") from None
+    except csv.Error as exc:
+        raise ValueError(f"{path}: not a readable CSV ({exc})") from None
+
+
+def _read(path: Path, max_rows: int) -> list[dict]:
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh)
         try:
@@ -151,6 +177,8 @@ def read_sources(path) -> list[dict]:
             line = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
+            if len(sources) >= max_rows:
+                raise ValueError(f"{path}: more than {max_rows} sources (set CARBONWATCH_MAX_SOURCES to allow more)")
             if len(row) > len(cols):
                 raise ValueError(f"{path}: line {line}: {len(row)} fields, header has {len(cols)}")
             rec = dict(zip(cols, row))
@@ -161,4 +189,6 @@ def read_sources(path) -> list[dict]:
                 raise ValueError(f"{path}: line {line}: columns {cols_} repeat line {seen[key]}")
             seen[key] = line
             sources.append(src)
+    if not sources:
+        raise ValueError(f"{path}: no sources, only a header (one row per company: {', '.join(REQUIRED)})")
     return sources

@@ -6,6 +6,8 @@ sentence), at most MAX_EVIDENCE characters. Language tables live in extractors/l
 """
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -107,7 +109,8 @@ def split_spans(text: str, pattern: re.Pattern, keep_break: bool) -> list[tuple[
 
 
 def trimmed(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The spans without leading and trailing white space; empty ones dropped."""
+    """The spans without leading and trailing white space; empty ones dropped; none longer
+    than MAX_SENTENCE (see bounded)."""
     out = []
     for a, b in spans:
         while a < b and text[a].isspace():
@@ -115,8 +118,34 @@ def trimmed(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         while b > a and text[b - 1].isspace():
             b -= 1
         if b > a:
-            out.append((a, b))
+            out.extend(bounded(text, a, b))
     return out
+
+
+MAX_SENTENCE = 1500  # characters; longer "sentences" are run-on text (tables, joined bullets)
+_BREAK = re.compile(r"[\s，,：:；;、]")
+
+
+def bounded(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """[a, b) cut into pieces of at most MAX_SENTENCE characters, each ending at the last
+    space or clause separator of its window when there is one: every rule looks at a bounded
+    neighbourhood, so a page costs time linear in its length, whatever its punctuation."""
+    pieces = []
+    while b - a > MAX_SENTENCE:
+        window = text[a + MAX_SENTENCE // 2:a + MAX_SENTENCE]
+        cut = max((m.end() for m in _BREAK.finditer(window)), default=len(window))
+        end = a + MAX_SENTENCE // 2 + cut
+        piece_end = end
+        while piece_end > a and text[piece_end - 1].isspace():
+            piece_end -= 1
+        if piece_end > a:
+            pieces.append((a, piece_end))
+        a = end
+        while a < b and text[a].isspace():
+            a += 1
+    if b > a:
+        pieces.append((a, b))
+    return pieces
 
 
 # ----------------------------------------------------------------------------- scope
@@ -134,14 +163,23 @@ def scope_of(ctx: str, scopes: tuple[tuple[re.Pattern, str], ...], place: re.Pat
 _CLAUSE_SEP = re.compile(r"[，,：:；;（）()]")
 
 
+@functools.lru_cache(maxsize=16)
+def _separator_positions(s: str) -> tuple[int, ...]:
+    """Positions of the clause separators of s, found once per sentence (the rules ask for
+    the clause of many matches in the same sentence)."""
+    return tuple(m.start() for m in _CLAUSE_SEP.finditer(s))
+
+
 def clause_bounds(s: str, a: int, b: int) -> tuple[int, int]:
-    """Expand [a, b) of sentence s to whole clauses (between commas/colons)."""
-    lo = a
-    while lo > 0 and not _CLAUSE_SEP.match(s[lo - 1]):
-        lo -= 1
-    hi = b
-    while hi < len(s) and not _CLAUSE_SEP.match(s[hi]):
-        hi += 1
+    """Expand [a, b) of sentence s to whole clauses (between commas/colons).
+
+    A binary search in the sentence's separator positions, not a scan per match: that scan
+    made a long run-on sentence cost time quadratic in its length."""
+    seps = _separator_positions(s)
+    i = bisect.bisect_left(seps, a)  # the separators before a are seps[:i]
+    lo = seps[i - 1] + 1 if i > 0 else 0
+    j = bisect.bisect_left(seps, b)  # the first separator at or after b
+    hi = seps[j] if j < len(seps) else max(b, len(s))
     return lo, hi
 
 

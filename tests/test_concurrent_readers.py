@@ -129,4 +129,8 @@ def test_publishing_leaves_no_temporary_files_and_is_readable(tmp_path):
         publish_snapshot(wh)
     names = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("wh"))
     assert names == ["wh.duckdb", "wh.snapshot.duckdb"]
-    assert snapshot_path(wh).stat().st_mode & 0o444 == 0o444
+    mode = lambda p: p.stat().st_mode & 0o777  # noqa: E731
+    assert mode(snapshot_path(wh)) == mode(wh)  # readable exactly as the warehouse is
+    wh.chmod(0o600)  # issue 13: a private warehouse's snapshot was published 0644
+    publish_snapshot(wh)
+    assert mode(snapshot_path(wh)) == 0o600

@@ -183,3 +183,53 @@ def test_healthy_companies_fully_fetched_beside_broken_ones(tmp_path):
     assert "HTTP 500" in by_case[10]["error"] and by_case[10]["documents"] == []
     assert "connect timeout" in by_case[13]["error"]
     assert by_case[14]["error"].startswith("bad source")
+
+
+# ---- issue 13: time budgets that compose (per document, per company, inside the task timeout)
+def test_one_byte_per_second_document_is_cut_off_by_its_total_deadline(tmp_path):
+    """Each read is quick (a byte a second, well inside the read timeout): only a deadline on the
+    whole download ends it."""
+    with CrawlServer() as srv:
+        result, doc = crawl_one(srv, tmp_path, pdf(GOOD, drip=(1, 1.0)), read_timeout=5, total_timeout=2)
+        assert_recorded(result, doc, "total timeout (2s) exceeded after")
+        assert result["elapsed"] < 4
+
+
+def test_company_budget_ends_a_site_of_slow_reports_and_keeps_what_arrived(tmp_path):
+    """30 report links that send a byte a second: the company's budget ends the crawl (the report
+    that arrived first is kept, the rest logged as not fetched) and a healthy company crawled at
+    the same time gets everything."""
+    with CrawlServer() as srv:
+        links = ['<a href="/slow/r2023.pdf">2023 ESG report</a>']
+        srv.route("/slow/r2023.pdf", pdf(make_pdf("slow company 2023")))
+        for n in range(30):
+            links.append(f'<a href="/slow/part{n}.pdf">2022 ESG report part {n}</a>')
+            srv.route(f"/slow/part{n}.pdf", pdf(GOOD, drip=(1, 1.0)))
+        srv.route("/slow/index.html", html("".join(links)))
+        srv.route("/ok/index.html", html('<a href="/ok/r.pdf">2023 ESG report</a>'))
+        srv.route("/ok/r.pdf", pdf(make_pdf("healthy company 2023")))
+        t0 = time.monotonic()
+        slow, ok = crawl_sources([source(srv, "/slow/index.html", case_no=1), source(srv, "/ok/index.html", case_no=2)],
+                                 tmp_path, {}, fast_config(read_timeout=5, total_timeout=2, company_budget=4), workers=2)
+        elapsed = time.monotonic() - t0
+    assert elapsed < 7  # 30 x 2 s of deadlines would be 60 s
+    assert [d["status"] for d in ok["documents"]] == ["new"]
+    assert slow["documents"][0]["status"] == "new" and slow["documents"][0]["report_year"] == 2023
+    assert all(d["status"] == "failed" for d in slow["documents"][1:])
+    assert 1 < len(slow["documents"]) <= 4  # a few slow parts started, the budget stopped the rest
+    spent = [r for r in slow["log"] if "company crawl budget (4s) spent" in r["reason"]]
+    assert spent and any("report links and 0 pages not fetched" in r["reason"] for r in spent)
+
+
+def test_crawl_budgets_always_end_inside_the_fetch_task_timeout(monkeypatch):
+    from common import settings
+
+    assert settings.crawl_budget() == {"document_deadline": 120.0, "company_budget": 600.0}
+    monkeypatch.setenv("CARBONWATCH_COMPANY_BUDGET", "86400")
+    monkeypatch.setenv("CARBONWATCH_DOCUMENT_DEADLINE", "99999")
+    budget = settings.crawl_budget()
+    assert budget["company_budget"] <= 0.75 * settings.FETCH_TASK_TIMEOUT
+    assert budget["document_deadline"] <= budget["company_budget"]
+    assert settings.Settings.load({"company_budget": 30, "document_deadline": 10}).company_budget == 30
+    with pytest.raises(ValueError, match="positive"):
+        settings.crawl_budget(company_budget=-1)

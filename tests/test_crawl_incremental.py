@@ -96,3 +96,60 @@ def test_missing_raw_file_is_fetched_again(tmp_path):
         assert "If-None-Match" not in srv.request_headers("/a.pdf")[-1]
         assert open(doc["path"], "rb").read() == make_pdf("x")
         assert not list((tmp_path / "two").glob(".tmp/*"))  # no temp files left behind
+
+
+def test_an_unchanged_broken_document_is_not_downloaded_again(tmp_path):
+    """Issue 13: a broken document (the whole body came, it is not a PDF) keeps its validators
+    through the warehouse, so the next night asks If-None-Match, gets 304 and downloads nothing;
+    a network failure keeps no validators (it is retried in full); a fixed document is fetched."""
+    import csv
+
+    from carbonwatch.orchestration import tasks
+    from warehouse.db import connect
+    from warehouse.loads import load_batch
+    from warehouse_fixtures import sample_warehouse
+
+    wh = sample_warehouse(tmp_path / "wh.duckdb", editions=0)
+    broken = b"<html><body>" + b"a report page, not a PDF " * 400 + b"</body></html>"
+    with CrawlServer() as srv:
+        srv.route("/index.html", html('<a href="/r.pdf">2023 ESG report</a><a href="/cut.pdf">2022 ESG report</a>'))
+        srv.route("/r.pdf", pdf(broken, etag='"v1"'))
+        srv.route("/cut.pdf", pdf(make_pdf("cut short") , etag='"c1"', close_early=100))
+        sources = tmp_path / "sources.csv"
+        with sources.open("w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows([["case_no", "name", "landing_url", "allowed_domains"],
+                                      [1, "company one", srv.url("/index.html"), "127.0.0.1"]])
+        ctx = {"sources": str(sources), "warehouse": str(wh), "raw_dir": str(tmp_path / "raw"),
+               "document_deadline": 3, "company_budget": 20}
+
+        def night(n):
+            [item] = tasks.discover(ctx | {"run_id": f"night-{n}"})
+            crawl = tasks.fetch(ctx, item)
+            con = connect(wh)
+            try:
+                load_batch(con, f"night-{n}", [crawl], [], {"valid": [], "quarantined": [], "results": []})
+            finally:
+                con.close()
+            return {d["url"].rsplit("/", 1)[1]: d for d in crawl["documents"]}, crawl
+
+        docs, _ = night(1)
+        assert docs["r.pdf"]["status"] == "failed" and docs["r.pdf"]["error"].startswith("not a PDF")
+        assert docs["cut.pdf"]["status"] == "failed" and "truncated" in docs["cut.pdf"]["error"]
+        for n in (2, 3):
+            docs, crawl = night(n)
+            assert srv.request_headers("/r.pdf")[-1].get("If-None-Match") == '"v1"'
+            assert docs["r.pdf"]["status"] == "failed" and docs["r.pdf"]["http_status"] == 304
+            assert docs["r.pdf"]["error"] == "unchanged since it failed, not downloaded again: HTTP 200: not a PDF: " \
+                "text/html body served as application/pdf"  # the first reason, not nested night after night
+            assert crawl["counts"]["downloaded"] == 0
+            assert "If-None-Match" not in srv.request_headers("/cut.pdf")[-1]  # a cut transfer is retried in full
+        srv.route("/r.pdf", pdf(make_pdf("fixed report"), etag='"v2"'))
+        docs, _ = night(4)
+        assert docs["r.pdf"]["status"] == "new"
+    con = connect(wh, read_only=True)
+    try:
+        assert con.execute("SELECT error FROM documents WHERE url LIKE '%/r.pdf' AND fetch_status = 'failed'"
+                           ).fetchone()[0].startswith("HTTP 304: unchanged since it failed")
+        assert con.execute("SELECT etag FROM document_urls WHERE url LIKE '%/r.pdf'").fetchone() == ('"v2"',)
+    finally:
+        con.close()

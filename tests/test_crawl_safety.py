@@ -1,5 +1,7 @@
-"""Safety: domain allowlist (links and redirects), private / loopback addresses, schemes,
+"""Safety: domain allowlist (links and redirects), private / loopback addresses, schemes, credentials,
 no file names from the server."""
+import json
+
 try:
     from tests.crawl_server import CrawlServer, Route, fast_config, html, make_pdf, pdf, redirect, source
 except ImportError:
@@ -74,3 +76,37 @@ def test_non_http_error_statuses_are_recorded(tmp_path):
         r = crawl_source(source(srv), tmp_path, {}, fast_config())
         assert [(d["status"], d["http_status"], d["error"]) for d in r["documents"]] == [
             ("failed", 206, "HTTP 206 Partial Content"), ("failed", 403, "HTTP 403 Forbidden")]
+
+
+def test_links_and_redirects_with_credentials(tmp_path):
+    """Issue 13: a user:password@ URL was sent as Basic auth (to robots.txt too) and stored in
+    documents / fetch_log. Now it is never requested, and logged and stored without them."""
+    from warehouse.db import connect
+    from warehouse.loads import load_batch
+    from warehouse_fixtures import sample_warehouse
+
+    secret = "s3cret-pa55"
+    with CrawlServer() as srv:
+        with_creds = srv.url("/private.pdf").replace("http://", f"http://reader:{secret}@")
+        srv.route("/index.html", html(f'<a href="{with_creds}">2023 ESG report</a><a href="/go.pdf">2022 ESG report</a>'
+                                      '<a href="/ok.pdf">2021 ESG report</a>'))
+        srv.route("/go.pdf", redirect(srv.url("/ok2.pdf").replace("http://", f"http://reader:{secret}@")))
+        srv.route("/ok.pdf", pdf(make_pdf("fine")))
+        srv.route("/private.pdf", pdf(make_pdf("private")))
+        srv.route("/ok2.pdf", pdf(make_pdf("private too")))
+        r = crawl_source(source(srv), tmp_path, {}, fast_config())
+        assert srv.hits("/private.pdf") == 0 and srv.hits("/ok2.pdf") == 0
+        assert not any("Authorization" in h for p, h, _ in srv.requests)  # robots.txt included
+    assert [d["url"] for d in r["documents"] if d["status"] == "new"] == [srv.url("/ok.pdf")]
+    go = next(d for d in r["documents"] if d["url"] == srv.url("/go.pdf"))
+    assert go["status"] == "failed" and "credentials" in go["error"]
+    assert any("link carries credentials" in row["reason"] for row in r["log"])
+    assert secret not in json.dumps(r)
+    wh = sample_warehouse(tmp_path / "wh.duckdb", editions=0)
+    con = connect(wh)
+    try:
+        load_batch(con, "creds", [r], [], {"valid": [], "quarantined": [], "results": []})
+        stored = repr(con.execute("SELECT * FROM documents").fetchall() + con.execute("SELECT * FROM fetch_log").fetchall())
+    finally:
+        con.close()
+    assert secret not in stored and "reader:" not in stored

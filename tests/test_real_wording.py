@@ -198,6 +198,8 @@ def test_part_of_company_and_headline_share():
     # a row of years or of columns is one share and its history
     ("Renewable electricity share: 2023 72% 2022 65% 2021 58%", {("green_power_share", 2023, 72.0)}),
     ("Percentage of renewable electricity 68 % 61 % 55 %", {("green_power_share", None, 68.0)}),
+    # a share of sites is not a share of electricity
+    ("85% of our sites are powered by renewable electricity.", set()),
     # a targets-table row
     ("Target: 100% renewable electricity by 2030. Progress: 67%",
      {("renewable_electricity_target", 2030, 100.0)}),
@@ -221,6 +223,8 @@ def test_lists_of_cuts_and_signed_kpis(text, key):
     ("emissions reduction of 25% by 2025 against 2015 levels", {("interim_target", 2025, 25.0)}),
     ("Target 2030: reduce Scope 1 and 2 emissions by 50% (base year 2019)", {("interim_target", 2030, 50.0)}),
     ("2030 target: -50% Scope 1 and 2 GHG emissions vs 2019", {("interim_target", 2030, 50.0)}),
+    # a bullet item under its heading, as the layout reader hands it
+    ("Targets: 2030: 50% cut in Scope 1 and 2 emissions.", {("interim_target", 2030, 50.0)}),
     ("Our goal: 100% renewable energy in our operations by 2030", {("renewable_electricity_target", 2030, 100.0)}),
     # each keyword with the year that follows it
     ("We aim to be carbon neutral across our own operations by 2030 and net zero across our value chain by 2040.",
@@ -253,3 +257,65 @@ def test_national_goal_names_and_carbon_peak(text, key):
 def test_a_subsidiarys_target_is_held_for_review():
     facts = extract_facts([(1, "Our subsidiary aims to be net zero by 2035.")], ref_year=REF)
     assert [(f.metric, f.year) for f in facts] == [("net_zero", 2035)] and facts[0].confidence < 0.8
+
+
+# ---------------------------------------------------------------- targets-table rows
+# The row form the layout reader (extractors/layout.py) hands the rules: "title: label | header:
+# cell | …" (tests/test_layout_pdfs.py makes the tables these rows come from).
+@pytest.mark.parametrize("row,key", [
+    ("Our climate targets: Scope 1 and 2 GHG emissions | Baseline: 2019 | 2030 goal: -50% | 2023 progress: -21%",
+     {("interim_target", 2030, 50.0)}),
+    ("Our climate targets: Renewable electricity share | Baseline: 2019 | 2030 goal: 100% | 2023 progress: 68%",
+     {("renewable_electricity_target", 2030, 100.0), ("green_power_share", 2023, 68.0)}),
+    ("Share of renewable electricity | 2023: 62% | Target 2030: 100%",
+     {("green_power_share", 2023, 62.0), ("renewable_electricity_target", 2030, 100.0)}),
+    # absolute amounts are not percentages; the history columns are not the share
+    ("Scope 1 and 2 emissions (ktCO2e) | 2023: 88 | Target 2030: 60", set()),
+    ("Renewable electricity (%) | 2021: 45 | 2022: 52 | 2023: 61", {("green_power_share", 2023, 61.0)}),
+    # a row of another metric
+    ("Our climate targets: Employee volunteering hours | Baseline: 2020 | 2030 goal: 20,000 | 2023 progress: 12,500",
+     set()),
+])
+def test_targets_table_rows(row, key):
+    assert keys(row) == key
+
+
+def test_row_facts_carry_base_year_rule_and_a_verbatim_quote():
+    row = "Our climate targets: Scope 1 and 2 GHG emissions | Baseline: 2019 | 2030 goal: -50% | 2023 progress: -21%"
+    (fact,) = extract_facts([(4, row)], ref_year=REF)
+    assert (fact.base_year, fact.rule, fact.status) == (2019, "row.reduction", "target")
+    assert fact.evidence in row and fact.evidence.endswith("2030 goal: -50%")
+
+
+def test_a_page_header_with_bars_is_not_a_row():
+    page = ("ExxonMobil | Advancing Climate Solutions | Executive Summary Explore more at exxonmobil.com "
+            "6 Our plans and progress - 2030 GHG emission-reduction plans and 2050 net-zero ambition " * 3)
+    assert ("net_zero", 2050, None) in keys(page, ref=2025)
+
+
+def test_jianpai_alone_names_emissions():
+    # AmCham 《双碳》 report, a hotel group's case: 减排 is itself "emission reduction"
+    text = ("2021 年，洲际酒店集团在全球范围内启动了 “明日方州” 计划，将温升目标由2 度提升至 1.5 度，设定了以 2019 "
+            "为基准年，在 2030 年前减排 46% 的长期目标。")
+    facts = extract_facts([(48, text)], ref_year=2023)
+    assert [(f.metric, f.year, f.value, f.base_year) for f in facts] == [("interim_target", 2030, 46.0, 2019)]
+
+
+@pytest.mark.parametrize("text,own", [
+    ("We continue to engage with SBTi on guidance for financial institutions and we participated", False),
+    ("For reporting year 2020, RWE firstly reports its emissions according to the Science Based Targets "
+     "approach.", False),
+    ("RWE gave concrete form to its own ambitions with the science-based target and expanded its climate "
+     "protection goals to all the activities", True),
+    ("CO2 intensity of the electricity generation output of the RWE power plant portfolio Confirmation of "
+     "Science Based Targets Initiative", True),
+])
+def test_sbti_mention_vs_commitment(text, own):
+    assert ("sbti" in {f.metric for f in extract_facts([(2, text)], ref_year=2021)}) == own
+
+
+def test_the_share_of_some_sites_is_a_part_of_the_company():
+    facts = extract_facts([(1, "In 2023, 92% of our manufacturing sites used 100% renewable electricity.")],
+                          ref_year=REF)
+    assert [(f.metric, f.value, f.rule) for f in facts] == [("green_power_share", 100.0, "en.share_part")]
+    assert facts[0].confidence < 0.5

@@ -18,8 +18,97 @@ def schema_sql() -> str:
     return (Path(__file__).resolve().parent / "schema.sql").read_text(encoding="utf-8")
 
 
+# The schema marker: a carbonwatch warehouse says so, with its schema version. A file without it
+# is someone else's DuckDB file and is never written to.
+MARKER = "carbonwatch_schema"
+SCHEMA_VERSION = 2
+# version -> statements that take a warehouse of the version before to it (run in order, in the
+# same transaction as the marker's update; the next version adds its entry here)
+MIGRATIONS: dict[int, list[str]] = {
+    2: ["ALTER TABLE runs ADD COLUMN IF NOT EXISTS error VARCHAR"],
+}
+# the tables of a warehouse made before the marker existed (version 1)
+_V1_TABLES = {"runs", "companies", "documents", "document_urls", "fetch_log", "facts", "quarantined_facts",
+              "validation_results", "target_history", "alerts", "alert_deliveries"}
+
+
+class NotAWarehouse(ValueError):
+    """The DuckDB file is not a carbonwatch warehouse (or one of a newer schema)."""
+
+
+def _objects(con) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND database_name = current_database() "
+        "UNION SELECT view_name FROM duckdb_views() WHERE NOT internal AND database_name = current_database()"
+    ).fetchall()}
+
+
+def schema_version(con, path: str | Path = "the warehouse") -> int | None:
+    """The warehouse's schema version, None for an empty database; raises NotAWarehouse for
+    someone else's DuckDB file."""
+    objects = _objects(con)
+    if MARKER in objects:
+        return con.execute(f"SELECT max(version) FROM {MARKER}").fetchone()[0] or 1
+    if not objects:
+        return None
+    if _V1_TABLES <= objects:
+        return 1  # made before the marker: adopted and migrated
+    some = ", ".join(sorted(objects)[:5]) + (", …" if len(objects) > 5 else "")
+    raise NotAWarehouse(f"{path} is a DuckDB file but not a carbonwatch warehouse (no {MARKER} table; it holds "
+                        f"{len(objects)} other object(s): {some}); give a new file or a carbonwatch warehouse")
+
+
+def check_warehouse(path: str | Path) -> int | None:
+    """Without writing anything: the schema version of the file at `path` (None: no file or an
+    empty one). Raises NotAWarehouse with a one-line reason for anything else."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    if path.is_dir():
+        raise NotAWarehouse(f"{path} is a folder, not a DuckDB file")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise  # a running writer holds it: not a property of the file
+        raise NotAWarehouse(f"{path} is not a DuckDB file ({str(exc).splitlines()[0]})") from None
+    except duckdb.Error as exc:
+        raise NotAWarehouse(f"{path} is not a DuckDB file ({str(exc).splitlines()[0]})") from None
+    try:
+        version = schema_version(con, path)
+    finally:
+        con.close()
+    if version is not None and version > SCHEMA_VERSION:
+        raise NotAWarehouse(f"{path} has schema version {version}, newer than this carbonwatch's "
+                            f"{SCHEMA_VERSION}: upgrade carbonwatch")
+    return version
+
+
+def _create_or_migrate(con, path: Path) -> None:
+    """One transaction: a new warehouse gets the schema, views and marker; an older one its
+    migrations first (the schema itself is idempotent). A collision or any error rolls it all
+    back: nothing is left behind."""
+    from warehouse.views import create_views
+
+    version = schema_version(con, path)
+    if version is not None and version > SCHEMA_VERSION:
+        raise NotAWarehouse(f"{path} has schema version {version}, newer than this carbonwatch's "
+                            f"{SCHEMA_VERSION}: upgrade carbonwatch")
+    with transaction(con):
+        for v in range(version + 1 if version else SCHEMA_VERSION + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS.get(v, []):
+                con.execute(statement)
+        con.execute(schema_sql())
+        create_views(con)
+        if version != SCHEMA_VERSION:
+            con.execute(f"CREATE TABLE IF NOT EXISTS {MARKER} (version INTEGER NOT NULL, applied_at TIMESTAMP "
+                        "NOT NULL DEFAULT current_timestamp)")
+            con.execute(f"INSERT INTO {MARKER} (version) VALUES (?)", [SCHEMA_VERSION])
+
+
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse; a read-write open also creates missing tables and views."""
+    """Open the warehouse; a read-write open creates a new one (schema, views, marker) or
+    migrates an older one, and refuses a DuckDB file that is not a carbonwatch warehouse."""
     path = Path(path)
     if read_only:
         if not path.exists():
@@ -28,10 +117,7 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:
-        con.execute(schema_sql())
-        from warehouse.views import create_views
-
-        create_views(con)
+        _create_or_migrate(con, path)
     except BaseException:
         con.close()
         raise

@@ -81,7 +81,12 @@ def load_batch(con, run_id: str, crawls: list[dict], extractions: list[dict], va
             for doc in crawl.get("documents", []):
                 if doc["status"] == "failed" or not doc.get("sha256"):
                     counts["documents_failed"] += 1
-                    _upsert_failed(con, run_id, case_no, doc["url"], doc.get("http_status"), doc.get("error"), now)
+                    failed_id = _upsert_failed(con, run_id, case_no, doc["url"], doc.get("http_status"),
+                                               doc.get("error"), now)
+                    if doc.get("keep_validators") and (doc.get("etag") or doc.get("last_modified")):
+                        # a complete but broken body: next night a conditional GET, not a download
+                        seen_urls.append([doc["url"], failed_id, case_no, doc.get("etag"), doc.get("last_modified"),
+                                          run_id, run_id, now])
                     continue
                 seen_urls.append([doc["url"], doc["sha256"], case_no, doc.get("etag"), doc.get("last_modified"),
                                   run_id, run_id, now])
@@ -153,7 +158,7 @@ def _remember_urls(con, seen: list[list]) -> None:
             "last_run_id = excluded.last_run_id, last_seen_at = excluded.last_seen_at")
 
 
-def _upsert_failed(con, run_id, case_no, url, http_status, error, now) -> None:
+def _upsert_failed(con, run_id, case_no, url, http_status, error, now) -> str:
     doc_id = "url:" + hashlib.sha256((url or f"case:{case_no}").encode()).hexdigest()
     reason = error if http_status is None else f"HTTP {http_status}: {error}"
     con.execute(
@@ -163,3 +168,4 @@ def _upsert_failed(con, run_id, case_no, url, http_status, error, now) -> None:
         "fetched_at = excluded.fetched_at",
         [doc_id, case_no, url or "", reason, run_id, run_id, now],
     )
+    return doc_id

@@ -5,7 +5,7 @@ CREATE TABLE IF NOT EXISTS runs (
     run_id              VARCHAR PRIMARY KEY,   -- Airflow run id (or bootstrap-<time>)
     started_at          TIMESTAMP NOT NULL,
     finished_at         TIMESTAMP,
-    status              VARCHAR NOT NULL,      -- running | success | failed
+    status              VARCHAR NOT NULL,      -- running | success | failed | stopped
     sources_file        VARCHAR,
     companies           INTEGER,               -- sources processed
     documents_new       INTEGER,
@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS runs (
     facts_added         INTEGER,
     facts_quarantined   INTEGER,
     history_rows        INTEGER,
-    alerts              INTEGER
+    alerts              INTEGER,
+    error               VARCHAR                -- why a run failed or was stopped
 );
 
 CREATE TABLE IF NOT EXISTS companies (

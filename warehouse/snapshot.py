@@ -45,7 +45,7 @@ def publish_snapshot(warehouse: str | Path) -> Path:
     os.close(fd)
     try:
         shutil.copyfile(src, tmp)
-        os.chmod(tmp, src.stat().st_mode & 0o777 | 0o444)  # readable like the warehouse (mkstemp made it 0600)
+        os.chmod(tmp, src.stat().st_mode & 0o777)  # exactly the warehouse's permissions: 0600 stays 0600
         check = duckdb.connect(tmp, read_only=True)  # refuse to publish a file DuckDB cannot open
         try:
             check.execute("SELECT count(*) FROM runs").fetchone()

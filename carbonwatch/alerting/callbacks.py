@@ -51,9 +51,8 @@ def failure_record(context: dict, kind: str) -> dict:
 
 def _settings(context: dict) -> dict:
     conf = _get(context.get("dag_run"), "conf") or {}
-    ctx = settings.resolve(dict(conf))
-    if not ctx.get("alert_webhook"):
-        ctx["alert_webhook"] = _webhook_from_airflow()
+    ctx = settings.resolve(dict(conf))  # the ctx carries no secret: the webhook is resolved here
+    ctx["alert_webhook"] = settings.Settings.load(dict(conf)).alert_webhook or _webhook_from_airflow()
     return ctx
 
 

@@ -11,16 +11,21 @@ password) are never logged, stored or put in an error message: every message is 
 """
 from __future__ import annotations
 
+import base64
 import hashlib
+import http.client
 import json
 import logging
 import smtplib
+import socket
 import ssl
+import threading
+from contextlib import contextmanager
 from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 log = logging.getLogger("carbonwatch.alerting.channels")
 
@@ -148,11 +153,73 @@ class OutboxChannel(Channel):
 
 
 def _safe_url(url: str) -> str:
-    """The URL without credentials, query or fragment (tokens hide there)."""
+    """Scheme, host and port only: tokens hide in the user info, the query and the path
+    (Slack- or Teams-style hooks are /services/T…/B…/<secret>)."""
     u = urlsplit(url)
     host = u.hostname or ""
     netloc = host + (f":{u.port}" if u.port else "")
-    return urlunsplit((u.scheme, netloc, u.path, "", ""))
+    return urlunsplit((u.scheme, netloc, "/…" if u.path.strip("/") else "", "", ""))
+
+
+def url_secrets(url: str) -> list[str]:
+    """Every part of a URL that may be a secret, longest first (for redact())."""
+    u = urlsplit(url)
+    parts = {url, u.path + ("?" + u.query if u.query else ""), u.query, u.password, u.username}
+    parts |= {seg for seg in u.path.split("/") if len(seg) >= 6}
+    parts |= {unquote(p) for p in set(parts) if p}
+    return sorted((p for p in parts if p and p.strip("/")), key=len, reverse=True)
+
+
+@contextmanager
+def total_deadline(seconds: float, sockets):
+    """Cut the connection(s) `sockets()` returns once `seconds` have passed, whatever the peer
+    does: per-read timeouts never fire on an answer that trickles a byte every few seconds.
+    Yields an Event that is set when the deadline cut the connection."""
+    fired = threading.Event()
+
+    def cut():
+        fired.set()
+        for sock in sockets():
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    timer = threading.Timer(seconds, cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield fired
+    finally:
+        timer.cancel()
+
+
+def post_json(url: str, body: bytes, headers: dict, deadline: float) -> int:
+    """POST `body`; the HTTP status once the status line and headers are in (the body of the
+    answer is not read). The whole exchange, connect included, ends within `deadline` s."""
+    u = urlsplit(url)
+    if u.scheme not in ("http", "https") or not u.hostname:
+        raise DeliveryError(f"not an http(s) URL: {_safe_url(url)}")
+    if u.username or u.password:
+        cred = f"{unquote(u.username or '')}:{unquote(u.password or '')}".encode()
+        headers = headers | {"Authorization": "Basic " + base64.b64encode(cred).decode()}
+    if u.scheme == "https":
+        conn = http.client.HTTPSConnection(u.hostname, u.port, timeout=deadline, context=ssl.create_default_context())
+    else:
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=deadline)
+    target = (u.path or "/") + (f"?{u.query}" if u.query else "")
+    try:
+        with total_deadline(deadline, lambda: [conn.sock]) as fired:
+            try:
+                conn.request("POST", target, body=body, headers=headers)
+                return conn.getresponse().status
+            except (OSError, http.client.HTTPException):
+                if fired.is_set():
+                    raise DeliveryError(f"no complete answer within {deadline:g}s (total deadline)") from None
+                raise
+    finally:
+        conn.close()
 
 
 class WebhookChannel(Channel):
@@ -164,8 +231,7 @@ class WebhookChannel(Channel):
         self.url, self.token, self.timeout = url, token, timeout
 
     def secrets(self) -> list[str]:
-        u = urlsplit(self.url)
-        return [s for s in (self.token, u.password, u.query) if s]
+        return ([self.token] if self.token else []) + url_secrets(self.url)
 
     def describe(self) -> str:
         return _safe_url(self.url)
@@ -178,14 +244,12 @@ class WebhookChannel(Channel):
         self._post(payload | {"text": text, "subject": subject}, {"User-Agent": "carbonwatch-alerts"})
 
     def _post(self, body: dict, headers: dict) -> None:
-        import requests
-
         if self.token:
             headers = headers | {"Authorization": f"Bearer {self.token}"}
-        resp = requests.post(self.url, data=json.dumps(body, ensure_ascii=False, default=str).encode(),
-                             headers=headers | {"Content-Type": "application/json"}, timeout=self.timeout)
-        if resp.status_code >= 300:
-            raise DeliveryError(f"HTTP {resp.status_code}")
+        status = post_json(self.url, json.dumps(body, ensure_ascii=False, default=str).encode(),
+                           headers | {"Content-Type": "application/json"}, self.timeout)
+        if status >= 300:
+            raise DeliveryError(f"HTTP {status}")
 
 
 class SmtpChannel(Channel):
@@ -235,17 +299,26 @@ class SmtpChannel(Channel):
         if not self.recipients:
             raise DeliveryError("no recipients configured")
         if self.use_ssl:
-            server = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
-                                      context=ssl.create_default_context())
+            server = smtplib.SMTP_SSL(timeout=self.timeout, context=ssl.create_default_context())
         else:
-            server = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        with server:
-            server.set_debuglevel(0)  # smtplib's debug output would print the AUTH exchange
-            if self.starttls and not self.use_ssl:
-                server.starttls(context=ssl.create_default_context())
-            if self.login:
-                server.login(self.login, self.password or "")
-            server.send_message(msg)
+            server = smtplib.SMTP(timeout=self.timeout)
+        # the whole conversation, not each read, ends within twice the timeout
+        with total_deadline(2 * self.timeout, lambda: [getattr(server, "sock", None)]) as fired:
+            try:
+                server.set_debuglevel(0)  # smtplib's debug output would print the AUTH exchange
+                server.connect(self.host, self.port)
+                if self.starttls and not self.use_ssl:
+                    server.starttls(context=ssl.create_default_context())
+                if self.login:
+                    server.login(self.login, self.password or "")
+                server.send_message(msg)
+                server.quit()
+            except (OSError, smtplib.SMTPException):
+                if fired.is_set():
+                    raise DeliveryError(f"no complete answer within {2 * self.timeout:g}s (total deadline)") from None
+                raise
+            finally:
+                server.close()
 
 
 def deliver_pending(con, channels: list[Channel]) -> dict:

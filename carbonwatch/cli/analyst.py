@@ -27,12 +27,27 @@ def _warehouse(path: str | None) -> str:
 
 
 def _open(path: str | None, allow_files: bool = False):
+    """A read-only connection on the warehouse's snapshot; one-line errors for a missing file,
+    a file that is not DuckDB or a DuckDB file that is not a carbonwatch warehouse."""
+    import duckdb
+
+    from warehouse.db import NotAWarehouse, schema_version
     from warehouse.snapshot import connect_reader
 
+    where = _warehouse(path)
     try:
-        return connect_reader(_warehouse(path), allow_files=allow_files)
+        con = connect_reader(where, allow_files=allow_files)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
+    except duckdb.Error as exc:
+        raise click.ClickException(f"{where} is not a DuckDB file ({str(exc).splitlines()[0]})") from None
+    try:
+        if schema_version(con, where) is None:
+            raise NotAWarehouse(f"{where} is an empty DuckDB file, not a carbonwatch warehouse")
+    except NotAWarehouse as exc:
+        con.close()
+        raise click.ClickException(str(exc)) from None
+    return con
 
 
 def _cell(v) -> str:
@@ -161,11 +176,17 @@ def alerts(since, warehouse, fmt, evidence) -> None:
               help="Folder to write one <table>.parquet per table and view.")
 @click.option("--warehouse", "-w", type=click.Path(dir_okay=False), help=WAREHOUSE_HELP)
 @click.option("--no-views", is_flag=True, help="Export the tables only.")
-def export(out_dir, warehouse, no_views) -> None:
-    """Export every table (and view) of the warehouse to Parquet files, with progress."""
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty (files of the same name are replaced).")
+def export(out_dir, warehouse, no_views, force) -> None:
+    """Export every table (and view) of the warehouse to Parquet files, with progress.
+
+    The folder must be new or empty, unless --force."""
     from tqdm import tqdm
 
     out = Path(out_dir).resolve()
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise click.ClickException(f"{out} is not empty: give a new or empty folder, or --force to replace "
+                                   "files of the same name")
     out.mkdir(parents=True, exist_ok=True)
     con = _open(warehouse, allow_files=True)
     try:
@@ -213,4 +234,5 @@ def summary(warehouse) -> None:
     from common import settings
     from carbonwatch.reporting.summary import summarize
 
+    _open(warehouse).close()  # one-line errors for a file that is not a carbonwatch warehouse
     click.echo(summarize(warehouse or settings.resolve()["warehouse"]))

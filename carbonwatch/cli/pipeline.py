@@ -20,7 +20,15 @@ def cases(pdf: str) -> None:
     """
     from extractors.cases import case_record, segment_cases
 
-    for case in segment_cases(pdf):
+    try:
+        found = segment_cases(pdf)
+    except Exception as exc:  # pypdfium2 / pdfplumber on a file that is not a readable PDF
+        raise click.ClickException(f"{pdf}: not a readable PDF ({type(exc).__name__}: "
+                                   f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})") from None
+    if not found:
+        raise click.ClickException(f"{pdf}: no company cases found (expected the 100-case report, whose "
+                                   "cases each start with a 公司简介 section)")
+    for case in found:
         _emit(case_record(case))
 
 
@@ -50,6 +58,29 @@ def _run_conf(sources, warehouse, report, raw_dir) -> dict:
     return settings.resolve({"sources": sources, "warehouse": warehouse, "report": report, "raw_dir": raw_dir})
 
 
+def preflight(conf: dict) -> None:
+    """Every check that needs no write, before anything is written (no bootstrap, no Airflow):
+    the sources file, the warehouse file (a carbonwatch warehouse, or none yet) and, for a new
+    warehouse, the report it is bootstrapped from. Raises ClickException with one line."""
+    from pathlib import Path
+
+    from common import settings
+    from extractors.sources import read_sources
+    from warehouse.db import NotAWarehouse, check_warehouse
+
+    try:
+        read_sources(conf["sources"], settings.max_sources())
+        version = check_warehouse(conf["warehouse"])
+    except (ValueError, NotAWarehouse, OSError) as exc:
+        raise click.ClickException(str(exc).splitlines()[0]) from None
+    if version is None and not Path(conf["report"]).is_file():
+        raise click.ClickException(f"a new warehouse is bootstrapped from the 100-case report: {conf['report']} "
+                                   "not found (--report or CARBONWATCH_REPORT)")
+
+
+EXIT_BUSY = 75  # EX_TEMPFAIL: another writer holds the warehouse; try again later
+
+
 @click.command()
 @click.option("--sources", type=click.Path(exists=True, dir_okay=False), help="Sources CSV: case_no,name,landing_url[,allowed_domains,seed_urls,notes]. Default: sources/mirror.csv.")
 @click.option("--warehouse", type=click.Path(dir_okay=False), help="DuckDB file; a new one is first loaded with the report's 100 cases. Default: var/warehouse.duckdb.")
@@ -57,32 +88,58 @@ def _run_conf(sources, warehouse, report, raw_dir) -> dict:
 @click.option("--raw-dir", type=click.Path(file_okay=False), help="Where fetched documents are stored, content-addressed.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Airflow's task logs (default: var/logs/run-<time>.log).")
 @click.option("--verbose", is_flag=True, help="Show Airflow's task logs instead of writing them to the log file.")
-def run(sources, warehouse, report, raw_dir, log_file, verbose) -> None:
+@click.option("--wait", "lock_wait", type=float, default=None, help="Seconds to wait for another run on the same warehouse to finish (default: $CARBONWATCH_LOCK_WAIT or 0).")
+def run(sources, warehouse, report, raw_dir, log_file, verbose, lock_wait) -> None:
     """Run the nightly DAG (carbonwatch_nightly) once, in-process, over SOURCES.
 
     Exits 0 when the run completed, even if some documents failed: failures are rows in the
-    warehouse's documents and fetch_log tables. Exits 1 when the run itself failed.
+    warehouse's documents and fetch_log tables. Exits 1 when the run itself failed or the
+    input is bad (one line, before anything is written), 75 when another run holds the
+    warehouse ("warehouse busy"), 128+N when stopped by signal N (SIGTERM, Ctrl-C): the run
+    stops between steps and is recorded as stopped.
     """
     from datetime import datetime
     from pathlib import Path
 
-    from common import settings
-    from carbonwatch.orchestration.runner import run_nightly
+    from common import interrupt, settings
+    from carbonwatch.orchestration.runner import run_once
     from carbonwatch.reporting.summary import run_line, runs_table
     from warehouse.db import connect
+    from warehouse.guard import WarehouseBusy, end_run, writer_lock
 
     conf = _run_conf(sources, warehouse, report, raw_dir)
+    preflight(conf)
     log = None if verbose else Path(log_file or settings.var_dir() / "logs" / f"run-{datetime.now():%Y%m%dT%H%M%S}.log")
-    click.echo(f"carbonwatch run: sources {conf['sources']} → warehouse {conf['warehouse']}" + (f" (Airflow logs: {log})" if log else ""), err=True)
-    state = run_nightly(conf, log)
-    if Path(conf["warehouse"]).exists():
-        con = connect(conf["warehouse"], read_only=True)
-        try:
-            last = runs_table(con)[-1:]
-        finally:
-            con.close()
-        for r in last:
-            click.echo(run_line(r))
+    wait = settings.lock_wait() if lock_wait is None else lock_wait
+    try:
+        with writer_lock(conf["warehouse"], "carbonwatch run (starting)", wait=wait) as lock:
+            click.echo(f"carbonwatch run: sources {conf['sources']} → warehouse {conf['warehouse']}"
+                       + (f" (Airflow logs: {log})" if log else ""), err=True)
+            previous = interrupt.install()
+            try:
+                state, run_id = run_once(conf, log, on_run_id=lambda rid: lock.note(f"run {rid}"))
+            finally:
+                interrupt.restore(previous)
+            if not Path(conf["warehouse"]).exists():  # the run failed before it made one
+                raise click.ClickException(f"the DAG run ended {state}" + (f"; see {log}" if log else ""))
+            con = connect(conf["warehouse"])
+            try:
+                if interrupt.requested():
+                    end_run(con, run_id, "stopped", interrupt.reason())
+                else:  # a run the DAG did not close (a task failed before alert) says so
+                    end_run(con, run_id, "failed", f"the DAG run ended {state}" + (f"; see {log}" if log else ""))
+                con.execute("CHECKPOINT")
+                mine = runs_table(con, [run_id])
+            finally:
+                con.close()
+    except WarehouseBusy as exc:
+        click.echo(f"carbonwatch run: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
+    for r in mine:
+        click.echo(run_line(r))
+    if interrupt.requested():
+        click.echo(f"carbonwatch run: run {run_id} {interrupt.reason()}; recorded as stopped", err=True)
+        sys.exit(143 if "SIGTERM" in (interrupt.reason() or "") else 130)
     if state != "success":
         click.echo(f"carbonwatch run: the DAG run ended {state}" + (f"; see {log}" if log else ""), err=True)
         sys.exit(1)

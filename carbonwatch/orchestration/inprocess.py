@@ -26,7 +26,7 @@ def run_in_process(conf: dict, run_id: str, workers: int = 1, lap=None) -> dict:
     lap("load")
     counts = detect_changes(ctx, counts)
     lap("detect")
-    counts = alert(ctx, counts)
+    counts = alert(ctx, counts, webhook_url=(conf or {}).get("alert_webhook"))
     lap("alert")
     return counts
 

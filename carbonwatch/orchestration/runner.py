@@ -96,8 +96,30 @@ def _output_to(path: Path | None):
 
 def run_nightly(conf: dict, log_file: Path | None = None) -> str:
     """Run carbonwatch_nightly once; returns the DagRun's state ('success' or 'failed')."""
+    return run_once(conf, log_file)[0]
+
+
+def new_run_id(logical_date):
+    """The id dag.test() gives a manual run of this logical date (known before it starts, so a
+    lock can name it and the CLI reports this run, not whichever ran last)."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.types import DagRunType
+
+    return DagRun.generate_run_id(run_type=DagRunType.MANUAL, logical_date=logical_date, run_after=logical_date)
+
+
+def run_once(conf: dict, log_file: Path | None = None, logical_date=None, on_run_id=None) -> tuple[str, str]:
+    """Run carbonwatch_nightly once; returns (state, run_id). `on_run_id(run_id)` is called
+    before the run starts. A stop request (common.interrupt) ends it between steps: every task
+    body checks it before it starts, and the crawler inside its downloads."""
+    from datetime import datetime, timezone
+
     ensure_airflow_db()
+    logical_date = logical_date or datetime.now(timezone.utc)
     with _output_to(log_file):
+        run_id = new_run_id(logical_date)
+        if on_run_id:
+            on_run_id(run_id)
         dag = load_dag()
-        dag_run = dag.test(run_conf=conf)
-    return str(getattr(dag_run, "state", "failed"))
+        dag_run = dag.test(run_conf=conf, logical_date=logical_date, run_after=logical_date)
+    return str(getattr(dag_run, "state", "failed")), getattr(dag_run, "run_id", run_id)

@@ -10,18 +10,35 @@ import logging
 import traceback
 from pathlib import Path
 
-from common import settings
+from common import interrupt, settings
 
 log = logging.getLogger("carbonwatch")
 
 
+def stop_point(step: str) -> None:
+    """Where a stop request (SIGTERM / SIGINT) ends a run: before a step starts. Under Airflow
+    the step fails without retries (AirflowFailException): a stop is not a fault to retry."""
+    interrupt.rearm()  # Airflow's task runner replaced our SIGTERM handler for this task
+    try:
+        interrupt.check(step)
+    except interrupt.RunStopped as exc:
+        try:
+            from airflow.sdk.exceptions import AirflowFailException
+        except ImportError:  # pragma: no cover - in-process without Airflow
+            raise exc from None
+        raise AirflowFailException(str(exc)) from None
+
+
 def prepare(conf: dict | None, run_id: str) -> dict:
     """Resolve settings, bootstrap a new warehouse from the 100-case report, open the run."""
+    stop_point("prepare")
+    from extractors.sources import read_sources
     from warehouse.db import connect
     from warehouse.runs import is_bootstrapped, start_run
 
     ctx = settings.resolve(conf) | {"run_id": run_id}
-    con = connect(ctx["warehouse"])
+    read_sources(ctx["sources"], settings.max_sources())  # a bad sources file fails before anything is written
+    con = connect(ctx["warehouse"])  # refuses someone else's DuckDB file before writing to it
     try:
         if not is_bootstrapped(con):
             bootstrap_warehouse(con, ctx["report"], gx_root=settings.gx_root(ctx), run_name=f"bootstrap-{run_id}")
@@ -51,8 +68,10 @@ def bootstrap_warehouse(con, report: str, gx_root: str | None = None, run_name: 
 
 def discover(ctx: dict) -> list[dict]:
     """The companies to crawl, each with what earlier runs know of its documents."""
+    stop_point("discover")
     from extractors.sources import read_sources
-    sources = read_sources(ctx["sources"])
+
+    sources = read_sources(ctx["sources"], settings.max_sources())
     known_cases, known = _known_documents(ctx)
     return [{"source": s, "known": known.get(s["case_no"], {}), "unknown_case": s["case_no"] not in known_cases}
             for s in sources if s["landing_url"]]  # rows with feeds only are watched, not crawled
@@ -65,8 +84,9 @@ def _known_documents(ctx: dict) -> tuple[set[int], dict[int, dict]]:
     con = connect(ctx["warehouse"], read_only=True)  # prepare created it; this only reads
     try:
         known_cases = {r[0] for r in con.execute("SELECT case_no FROM companies").fetchall()}
-        known: dict[int, dict] = {}
-        for r in rows(con, "SELECT case_no, url, etag, last_modified, document_id AS sha256 FROM document_urls"):
+        known: dict[int, dict] = {}  # case_no -> {url: validators and sha256 last seen there}
+        for r in rows(con, "SELECT u.case_no, u.url, u.etag, u.last_modified, u.document_id AS sha256, d.error "
+                           "FROM document_urls u LEFT JOIN documents d USING (document_id)"):
             known.setdefault(r.pop("case_no"), {})[r["url"]] = r
     finally:
         con.close()
@@ -86,6 +106,7 @@ def disclosure_items(ctx: dict, disclosures: list[dict]) -> list[dict]:
 def fetch(ctx: dict, item: dict) -> dict:
     """Crawl one company's site, or fetch the one document a feed announced (item["disclosure"]).
     Never raises for the site's faults: they are recorded."""
+    stop_point("fetch")
     from extractors.crawl import CrawlConfig, crawl_source, fetch_disclosure
     from warehouse.db import utcnow
 
@@ -100,7 +121,9 @@ def fetch(ctx: dict, item: dict) -> dict:
     if item.get("unknown_case"):
         return {"case_no": source["case_no"], "landing_url": source["landing_url"], "documents": [], "log": [],
                 "error": f"case_no {source['case_no']} is not one of the report's 100 cases"}
-    config = CrawlConfig(per_host_delay=ctx.get("per_host_delay", 0.0))
+    budget = settings.crawl_budget(ctx.get("document_deadline"), ctx.get("company_budget"))
+    config = CrawlConfig(per_host_delay=ctx.get("per_host_delay", 0.0), total_timeout=budget["document_deadline"],
+                         company_budget=budget["company_budget"])
     try:
         return crawl_source(source, Path(ctx["raw_dir"]), item.get("known") or {}, config)
     except Exception as exc:  # a crawler bug must fail this company, not the run
@@ -113,6 +136,7 @@ def fetch(ctx: dict, item: dict) -> dict:
 
 def extract(ctx: dict, crawl: dict) -> list[dict]:
     """Extract facts from this company's new documents. One broken PDF fails that document only."""
+    stop_point("extract")
     from extractors.document import DocumentError, extract_document
     from transforms.evidence import mark_evidence_on_page
 
@@ -124,7 +148,7 @@ def extract(ctx: dict, crawl: dict) -> list[dict]:
         try:
             document = extract_document(doc["path"], ref_year=doc.get("report_year"))
             extracted = document.record()
-            mark_evidence_on_page(extracted["facts"], document.texts)
+            mark_evidence_on_page(extracted["facts"], document.texts + document.rows)  # rows: table/bullet chunks the rules read
             result |= {"status": "parsed", "pages": extracted["pages"], "facts": extracted["facts"], "error": None}
         except DocumentError as exc:
             result |= {"status": "failed", "pages": None, "facts": [], "error": str(exc)}
@@ -138,6 +162,7 @@ def extract(ctx: dict, crawl: dict) -> list[dict]:
 
 def validate(ctx: dict, extractions: list[list[dict]]) -> dict:
     """Great Expectations on every new fact; failing facts are quarantined with the failed expectation."""
+    stop_point("validate")
     from expectations.validate import validate_facts
 
     items = [{"document_id": e["document_id"], "case_no": e["case_no"], "fact": f}
@@ -148,17 +173,28 @@ def validate(ctx: dict, extractions: list[list[dict]]) -> dict:
 
 
 def load(ctx: dict, crawls: list[dict], extractions: list[list[dict]], validated: dict) -> dict:
+    stop_point("load")
     from warehouse.db import connect
     from warehouse.loads import load_batch
 
+    from extractors.sources import read_sources
+
+    crawls = list(crawls)
+    if not crawls:  # load runs once one upstream succeeded: not when discover or every fetch failed
+        raise RuntimeError("no company's crawl arrived (discover or every fetch task failed): nothing to load")
+    # a company whose fetch task failed has no crawl here: the others are loaded, the run says so
+    arrived = {c.get("case_no") for c in crawls}
+    missing = sorted({s["case_no"] for s in read_sources(ctx["sources"], settings.max_sources())} - arrived)
     con = connect(ctx["warehouse"])
     try:
-        return load_batch(con, ctx["run_id"], list(crawls), [e for batch in extractions for e in batch], validated)
+        counts = load_batch(con, ctx["run_id"], crawls, [e for batch in extractions for e in batch], validated)
     finally:
         con.close()
+    return counts | ({"companies_missing": missing} if missing else {})
 
 
 def detect_changes(ctx: dict, counts: dict) -> dict:
+    stop_point("detect_changes")
     from warehouse.db import connect
     from warehouse.history import update_history
 
@@ -169,26 +205,46 @@ def detect_changes(ctx: dict, counts: dict) -> dict:
         con.close()
 
 
-def alert(ctx: dict, counts: dict) -> dict:
+def alert(ctx: dict, counts: dict, webhook_url: str | None = None) -> dict:
     """Deliver every undelivered alert (Airflow notifier: outbox, webhook, SMTP), close the run,
     then publish the read-only snapshot analysts open (atomically: they never see a half-loaded
-    state, and their connections never block the next load)."""
+    state, and their connections never block the next load). `webhook_url`: the run's conf or
+    Variable (never in ctx, which Airflow stores); the Connection or environment otherwise.
+    A snapshot that cannot be published leaves the run recorded as failed, with the reason."""
+    stop_point("alert")
     from carbonwatch.alerting.notifiers import CarbonwatchAlertNotifier
     from warehouse.db import connect
     from warehouse.runs import finish_run
     from warehouse.snapshot import publish_snapshot
 
     notifier = CarbonwatchAlertNotifier(warehouse=ctx["warehouse"], outbox=ctx.get("outbox"),
-                                        webhook_url=ctx.get("alert_webhook"))
+                                        webhook_url=webhook_url or settings.airflow_values().get("alert_webhook"))
     notifier({"run_id": ctx["run_id"], "params": {}})
     delivery = notifier.result or {}
     con = connect(ctx["warehouse"])
     try:
         finish_run(con, ctx["run_id"], counts | {"alerts": counts.get("alerts", 0)})
+        if counts.get("companies_missing"):
+            from warehouse.guard import note_run
+
+            note_run(con, ctx["run_id"], "no crawl arrived for case(s) "
+                     + ", ".join(map(str, counts["companies_missing"])) + " (their fetch or extract task failed); "
+                     "the other companies were loaded")
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    publish_snapshot(ctx["warehouse"])
+    try:
+        publish_snapshot(ctx["warehouse"])
+    except Exception as exc:
+        from warehouse.guard import end_run
+
+        con = connect(ctx["warehouse"])
+        try:
+            end_run(con, ctx["run_id"], "failed", f"snapshot not published: {type(exc).__name__}: {exc}",
+                    only_if_running=False)
+        finally:
+            con.close()
+        raise
     return counts | {"delivered": sum(delivery.get("delivered", {}).values()),
                      "delivery_failed": sorted(delivery.get("failed", {}))}
 

@@ -11,7 +11,7 @@ def run_line(r: dict) -> str:
     return (f"run {r['run_id']}: {r['status']} in {secs:.0f}s — companies {r['companies']}, documents new "
             f"{r['documents_new']} / unchanged {r['documents_unchanged']} / failed {r['documents_failed']}, "
             f"facts +{r['facts_added']} (quarantined {r['facts_quarantined']}), history +{r['history_rows']}, "
-            f"alerts {r['alerts']}")
+            f"alerts {r['alerts']}" + (f" — {r['error']}" if r.get("error") else ""))
 
 
 def runs_table(con, run_ids: list[str] | None = None) -> list[dict]:

@@ -95,6 +95,11 @@ SBTI = re.compile(
     r"Science[- ]Based Targets? initiative|\bSBTi\b|science[- ]based (?:emissions? )?(?:reduction )?targets?|"
     r"Science Based Target", re.I)
 
+# an SBTi mention is the company's commitment when it says so (committed, validated, set, its
+# targets…), not a method or a standard it uses ("the SBTi's sectoral decarbonisation approach")
+SBTI_COMMITMENT = re.compile(r"\b(?:commit\w*|validat\w*|approv\w*|set|sets|setting|submitt\w*|verifi\w*|"
+                             r"joined|signed|targets?|goals?|trajector\w*|aligned|in line|our|own|ambitions?|confirm\w*)\b", re.I)
+
 NUMBER_WORDS = {
     "half": 50.0, "halve": 50.0, "halving": 50.0, "one third": 100 / 3, "a third": 100 / 3,
     "two thirds": 200 / 3, "one quarter": 25.0, "a quarter": 25.0, "three quarters": 75.0,
@@ -236,6 +241,13 @@ NOT_PART = re.compile(r"^(?:January|February|March|April|May|June|July|August|Se
                       r"December|Scope|Scopes|Our|The|This|Group|Company|Bank|FY|Q\d)\b")
 
 
+# "92% of our manufacturing sites": a share of sites, not of electricity; a share told after it
+# is those sites' share
+SHARE_OF_SITES = re.compile(r"\d+(?:\.\d+)?\s?%\s*of\s+(?:our|the|all|its)?\s*(?:[\w-]+\s+){0,2}?(?:sites|"
+                            r"facilities|plants|factories|offices|stores|buildings|data cent(?:er|re)s|suppliers|"
+                            r"locations)\b", re.I)
+
+
 def _part_of_company(ctx: str) -> str | None:
     """The region, site or business a share is told for, if ctx names one."""
     for m in PART.finditer(ctx):
@@ -274,6 +286,8 @@ def _target_year(s: str, years: list[Year], a: int, b: int, ref: int) -> Year | 
         elif y.end <= a and a - y.end <= 30 and re.match(
                 r"^\s*(?:[a-z-]+\s+){0,3}(?:reduction\s+)?(?:targets?|goals?|ambitions?)\b", post, re.I):
             d = a - y.end + 5
+        elif y.end <= a and a - y.end <= 6 and y.year > ref and re.match(r"^\s*:", post):
+            d = a - y.end  # a list item's year label: "Targets: 2030: 50% cut in Scope 1 and 2 emissions"
         elif y.end <= a and a - y.end <= 120 and (re.match(r"^\s*:", post) and re.search(
                 r"\b(?:targets?|goals?)\s*$", pre, re.I) or re.match(r"^\s*(?:targets?|goals?)\s*:", post, re.I)):
             d = a - y.end + 30  # a label: "Target 2030: reduce … by 50%", "2030 target: -50% …"
@@ -395,6 +409,9 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             continue
         if re.search(r"\bfrom\s*$|\(\s*(?:FY\s?)?20\d\d\s*:\s*$", s[max(0, a - 12):a], re.I):
             continue  # an earlier value: "up from 52% in 2021", "85% in 2023 (2022: 79%)"
+        if re.match(r"^\s*of\s+(?:our|the|all|its)?\s*(?:[\w-]+\s+){0,2}?(?:sites|facilities|plants|factories|offices|"
+                    r"stores|buildings|data cent(?:er|re)s|suppliers|locations)\b", after, re.I):
+            continue  # "85% of our sites are powered by renewable electricity": a share of sites
         if re.match(r"^\s*\d[\d.,]*\s+\d[\d.,]*\s", after):
             continue  # "Renewable Electricity 8 % 100 100 100": a unit (and footnote) column
         y = _target_year(s, years, a, b, ref)
@@ -417,7 +434,8 @@ def percent_metrics(s: str, years: list[Year], ref: int) -> list[RuleHit]:
             ys = [(a - x.end if x.end <= a else x.pos - b + 2, x) for x in years if x.year <= ref]
             ys = [(d, x) for d, x in ys if d < 80]
             asof = min(ys, key=lambda dx: dx[0])[1].year if ys else None
-            part = _part_of_company(s[max(0, a - 50):b + 50])
+            part = _part_of_company(s[max(0, a - 50):b + 50]) or (
+                "some sites" if SHARE_OF_SITES.search(s[max(0, a - 80):a]) else None)
             found.append(RuleHit("green_power_share", asof, v, "achieved", scope=part or _scope(near),
                                  evidence=sentence_evidence(s, a, b), rule="en.share_part" if part else "en.share",
                                  confidence=0.5 if part else 1.0))
@@ -465,7 +483,9 @@ def flags(s: str) -> list[RuleHit]:
     m = SBTI.search(s)
     if m and not WITHDRAWN.search(s):
         near = s[max(0, m.start() - 100):m.end() + 40]
-        if not OTHER_ACTORS_SBTI.search(near) and not NEGATED_BEFORE.search(s[max(0, m.start() - 40):m.start()]):
+        masked = SBTI.sub(" ", near)
+        if not OTHER_ACTORS_SBTI.search(near) and not NEGATED_BEFORE.search(s[max(0, m.start() - 40):m.start()]) \
+                and SBTI_COMMITMENT.search(masked):
             found.append(RuleHit("sbti", None, None, "target", evidence=sentence_evidence(s, m.start(), m.end()),
                                  rule="en.sbti"))
     return found

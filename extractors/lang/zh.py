@@ -215,7 +215,7 @@ def _scope(ctx: str) -> str | None:
 PERCENT = re.compile(r"(?<![\d.])(?:(?P<lo>\d+(?:\.\d+)?)\s*[%％]?\s*[-–~～至到]\s*)?(\d+(?:\.\d+)?)\s*[%％]|"
                      r"百分之([零一二三四五六七八九十百]+)|百分百|(减半|一半)")
 REDUCTION_VERBS = re.compile(r"减少|降低|下降|削减|减排|减低|降幅|减幅|降")
-EMISSIONS = re.compile(r"排放|碳减排|降碳|减碳|碳足迹|碳强度|温室气体|甲烷|碳排|二氧化碳|CO2|CO₂|碳效率")
+EMISSIONS = re.compile(r"排放|碳减排|(?<!节能)减排|降碳|减碳|碳足迹|碳强度|温室气体|甲烷|碳排|二氧化碳|CO2|CO₂|碳效率")
 NOT_EMISSIONS = re.compile(r"能耗|耗量|能源消耗|用电|电耗|能效|水耗|污染物|废弃物|废物|塑料|包装|用水|"
                           r"煤耗|油耗|能源强度|用能|成本|氮氧化物|二氧化硫|颗粒物|粉尘|能源使用")
 # a reduction already made, not a target

@@ -67,7 +67,7 @@ def carbonwatch_disclosures():
 
         context = get_current_context()
         payloads = [e.extra.get("payload") or {} for e in context["triggering_asset_events"][DISCLOSURES]]
-        ctx = tasks.prepare(settings.airflow_values(), context["run_id"])
+        ctx = tasks.prepare(settings.airflow_values(), context["run_id"]) | {"streaming": True}
         tasks.record_feed_errors(ctx, [p for p in payloads if p.get("kind") == "feed_error"])
         disclosures = [{k: v for k, v in p.items() if k != "kind"} for p in payloads if p.get("kind") == "disclosure"]
         todo = tasks.claim_disclosures(ctx, disclosures)

@@ -38,7 +38,7 @@ def stream_run(ctx: dict, run_id: str, disclosures: list[dict], stop=None, retry
     log's rows of the processed disclosures (the rest stay pending)."""
     from carbonwatch.orchestration.tasks import claim_disclosures, disclosure_items, record_disclosures
 
-    ctx = prepare(ctx, run_id)
+    ctx = prepare(ctx, run_id) | {"streaming": True}
     todo = claim_disclosures(ctx, disclosures, retry_after, owner="watch")  # one watcher per warehouse
     items = disclosure_items(ctx, todo)
     crawls, extractions = [], []

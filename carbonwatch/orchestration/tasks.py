@@ -180,11 +180,13 @@ def load(ctx: dict, crawls: list[dict], extractions: list[list[dict]], validated
     from extractors.sources import read_sources
 
     crawls = list(crawls)
-    if not crawls:  # load runs once one upstream succeeded: not when discover or every fetch failed
-        raise RuntimeError("no company's crawl arrived (discover or every fetch task failed): nothing to load")
-    # a company whose fetch task failed has no crawl here: the others are loaded, the run says so
-    arrived = {c.get("case_no") for c in crawls}
-    missing = sorted({s["case_no"] for s in read_sources(ctx["sources"], settings.max_sources())} - arrived)
+    missing: list[int] = []
+    if not ctx.get("streaming"):  # a batch of disclosures is not every company of the sources file
+        if not crawls:  # load runs once one upstream succeeded: not when discover or every fetch failed
+            raise RuntimeError("no company's crawl arrived (discover or every fetch task failed): nothing to load")
+        # a company whose fetch task failed has no crawl here: the others are loaded, the run says so
+        arrived = {c.get("case_no") for c in crawls}
+        missing = sorted({s["case_no"] for s in read_sources(ctx["sources"], settings.max_sources())} - arrived)
     con = connect(ctx["warehouse"])
     try:
         counts = load_batch(con, ctx["run_id"], crawls, [e for batch in extractions for e in batch], validated)

@@ -15,6 +15,8 @@ Environment variables (all optional):
   CARBONWATCH_GX         Great Expectations' file context (default: `gx` beside the warehouse)
   CARBONWATCH_CONTACT    contact put in the crawler's User-Agent
   CARBONWATCH_PER_HOST_DELAY  seconds between two requests to one host (default 0)
+  CARBONWATCH_REVIEW_CONFIDENCE  facts below this confidence (0..1, default 0.65) change no target
+                         and raise no alert: they wait in `carbonwatch review`
   CARBONWATCH_ALERT_WEBHOOK, CARBONWATCH_ALERT_WEBHOOK_TOKEN  where change alerts are POSTed
   CARBONWATCH_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM, _TO, _STARTTLS, _SSL  alert e-mail
   CARBONWATCH_CNINFO_URL, _CNINFO_STATIC_URL, _HKEX_URL, _EDGAR_URL, _EDGAR_ARCHIVES_URL
@@ -93,6 +95,7 @@ class Settings:
     alert_webhook: str | None
     per_host_delay: float
     gx_root: str
+    review_confidence: float
     document_deadline: float = 120.0
     company_budget: float = 600.0
 
@@ -122,6 +125,7 @@ class Settings:
             alert_webhook=given.get("alert_webhook") or env("ALERT_WEBHOOK"),
             per_host_delay=float(given.get("per_host_delay", env("PER_HOST_DELAY", "0"))),
             gx_root=path("gx_root", "GX", Path(warehouse).parent / "gx"),
+            review_confidence=review_confidence(given.get("review_confidence")),
             **crawl_budget(given.get("document_deadline"), given.get("company_budget")),
         )
 
@@ -238,6 +242,21 @@ def smtp_settings(conn_id: str | None = SMTP_CONN_ID) -> SmtpTarget | None:
 
 
 # ----------------------------------------------------------------------------- stage settings
+
+DEFAULT_REVIEW_CONFIDENCE = 0.65
+
+
+def review_confidence(given: float | str | None = None) -> float:
+    """The confidence (0..1) a fact needs to change a target and raise an alert; a fact below
+    it goes to the review list (`carbonwatch review`) instead. Given (the run's conf) >
+    CARBONWATCH_REVIEW_CONFIDENCE > 0.65: with the extractor's scale (extractors/facts.py) a
+    hedged statement (x0.6) or a share told for part of the company (0.5) waits; a scope that is
+    part of the company (0.7) or a stretched quote (0.85) alone does not."""
+    value = float(given if given not in (None, "") else env("REVIEW_CONFIDENCE", str(DEFAULT_REVIEW_CONFIDENCE)))
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"review confidence must be between 0 and 1, got {value}")
+    return value
+
 
 def crawl_budget(document_deadline=None, company_budget=None) -> dict:
     """{"document_deadline", "company_budget"} in seconds: given > environment > defaults

@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS companies (
 -- The document the company's targets were last diffed against: the same document again
 -- cannot change its history, so detect_changes skips it (warehouses made before it get it here).
 ALTER TABLE companies ADD COLUMN IF NOT EXISTS diffed_document_id VARCHAR;
+-- The company's baseline report: a re-diff of it (after a review decision) raises no alert either.
+ALTER TABLE companies ADD COLUMN IF NOT EXISTS baseline_document_id VARCHAR;
 
 CREATE TABLE IF NOT EXISTS documents (
     document_id   VARCHAR PRIMARY KEY,         -- sha256 of the bytes; 'url:<sha256 of url>' when never fetched
@@ -143,6 +145,10 @@ ALTER TABLE target_history ADD COLUMN IF NOT EXISTS scope VARCHAR;
 ALTER TABLE target_history ADD COLUMN IF NOT EXISTS report_year INTEGER;
 ALTER TABLE target_history ADD COLUMN IF NOT EXISTS closed_by_document_id VARCHAR;
 ALTER TABLE target_history ADD COLUMN IF NOT EXISTS closed_run_id VARCHAR;
+-- how sure the value is (its least confident fact; an accepted fact counts 1.0) and whether an
+-- analyst accepted a fact behind it: an accepted value yields only to evidence as confident
+ALTER TABLE target_history ADD COLUMN IF NOT EXISTS confidence DOUBLE;
+ALTER TABLE target_history ADD COLUMN IF NOT EXISTS reviewed BOOLEAN;
 
 CREATE TABLE IF NOT EXISTS alerts (
     alert_id        VARCHAR PRIMARY KEY,       -- hash of company, target, old, new: one change alerts once
@@ -212,4 +218,47 @@ CREATE TABLE IF NOT EXISTS feed_cursors (
     last_polled_at      TIMESTAMP,
     last_ok_at          TIMESTAMP,
     last_error          VARCHAR
+);
+
+-- The review list: facts below the review confidence (and facts that would overwrite an accepted
+-- value) change no target and raise no alert; each waits here for an analyst's decision.
+-- One row per company + target + value, so a decision holds for that value in every later report.
+CREATE TABLE IF NOT EXISTS review_items (
+    review_id     VARCHAR PRIMARY KEY,         -- hash of case_no, target_key, value (16 hex)
+    case_no       INTEGER NOT NULL,
+    company       VARCHAR,
+    metric        VARCHAR NOT NULL,
+    target_key    VARCHAR NOT NULL,
+    value         VARCHAR NOT NULL,            -- canonical value of the fact, as in target_history
+    status        VARCHAR NOT NULL,            -- pending | accepted | rejected | superseded (no longer in the current report)
+    reason        VARCHAR NOT NULL,            -- why it waits, e.g. 'confidence 0.40 < 0.6'
+    confidence    DOUBLE,
+    rule          VARCHAR,
+    fact_id       VARCHAR,                     -- the latest fact with this value (facts.fact_id)
+    document_id   VARCHAR,
+    page          INTEGER,
+    evidence      VARCHAR,
+    change        VARCHAR,                     -- what accepting it would do to the target: changed | added | NULL (nothing)
+    old_value     VARCHAR,
+    new_value     VARCHAR,
+    would_alert   BOOLEAN NOT NULL,            -- accepting it would raise that alert (not for a baseline or progress)
+    first_run_id  VARCHAR NOT NULL,
+    first_seen_at TIMESTAMP NOT NULL,
+    last_run_id   VARCHAR NOT NULL,
+    last_seen_at  TIMESTAMP NOT NULL,
+    decided_at    TIMESTAMP,
+    reviewer      VARCHAR,
+    note          VARCHAR
+);
+
+-- Every accept / reject, in order (an item can be decided again; the last decision holds).
+CREATE TABLE IF NOT EXISTS review_decisions (
+    review_id   VARCHAR NOT NULL,              -- review_items.review_id
+    decision    VARCHAR NOT NULL,              -- accepted | rejected
+    reviewer    VARCHAR,
+    note        VARCHAR,
+    decided_at  TIMESTAMP NOT NULL,
+    run_id      VARCHAR NOT NULL,              -- review-<time>: history rows and alerts the decision made carry it
+    history_rows INTEGER,
+    alerts      INTEGER
 );

@@ -202,7 +202,7 @@ def detect_changes(ctx: dict, counts: dict) -> dict:
 
     con = connect(ctx["warehouse"])
     try:
-        return counts | update_history(con, ctx["run_id"])
+        return counts | update_history(con, ctx["run_id"], threshold=ctx.get("review_confidence"))
     finally:
         con.close()
 

@@ -19,6 +19,17 @@ def runs_table(con, run_ids: list[str] | None = None) -> list[dict]:
     return rows(con, sql, [run_ids] if run_ids else [])
 
 
+def _waiting_for_review(con) -> tuple[int, int]:
+    """(pending, would alert) of the review list; (0, 0) on a snapshot older than the list."""
+    import duckdb
+
+    try:
+        return con.execute("SELECT count(*), count(*) FILTER (WHERE would_alert) FROM review_items "
+                           "WHERE status = 'pending'").fetchone()
+    except duckdb.CatalogException:
+        return 0, 0
+
+
 def summarize(warehouse: str) -> str:
     # a reader like any analyst: the published snapshot, so it never blocks a running load
     con = connect_reader(warehouse)
@@ -41,6 +52,9 @@ def summarize(warehouse: str) -> str:
         alerts = rows(con, "SELECT * FROM alerts ORDER BY created_at, case_no, target_key")
         out.append(f"alerts: {len(alerts)}")
         out += ["  " + format_alert(a) for a in alerts]
+        waiting = _waiting_for_review(con)
+        if waiting[0]:
+            out.append(f"review: {waiting[0]} facts wait for an analyst ({waiting[1]} would alert) — carbonwatch review")
         out.append("runs:")
         out += ["  " + run_line(r) for r in runs_table(con)]
         return "\n".join(out)

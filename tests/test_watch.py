@@ -204,3 +204,21 @@ def test_watch_command_prints_latency_and_stops_on_sigterm(env):
     text = "".join(out) + rest
     assert proc.returncode == 0, text
     assert "cninfo:1200000001" in text and "latency" in text and "1 disclosures processed" in text
+
+
+def test_a_watcher_takes_turns_with_a_run_holding_the_writer_lock(env):
+    """While another writer (a nightly `run`) holds the warehouse's lock, the watcher claims
+    nothing and says so; once the lock is free, the next poll processes the same disclosure."""
+    from warehouse.guard import writer_lock
+
+    feeds, conf, pdfs, names = env
+    _publish(feeds, names, pdfs, 64, year=2023)
+    lines = []
+    watcher = Watcher(conf, echo=lines.append)
+    watcher.open()
+    with writer_lock(conf["warehouse"], "carbonwatch run manual__test"):
+        assert watcher.run_once() == []
+    assert any("warehouse busy (carbonwatch run manual__test" in line for line in lines), lines
+    assert _q(conf, "SELECT count(*) FROM disclosures")[0][0] == 0  # nothing claimed, cursor unmoved
+    done = watcher.run_once()
+    assert [r["status"] for r in done] == ["done"], lines

@@ -169,13 +169,25 @@ class Watcher:
         retry_due = self.next_retry is not None and self.next_retry <= utcnow()
         if not (found or errors or self.backlog or retry_due):
             return []  # idle: the warehouse is not opened
-        todo = self._claim(found)
-        done: list[dict] = []
-        while todo and not self.stop.is_set():
-            batch, todo = todo[:BATCH], todo[BATCH:]
-            done += self.process(batch)
-        self.backlog = bool(todo)
-        self._note_retries()
+        from common import settings
+        from warehouse.guard import WarehouseBusy, writer_lock
+
+        # One writer at a time (warehouse/guard.py): a nightly `run` holds the lock for its whole
+        # run; the watcher holds it per poll's work, so the two take turns. Busy: nothing was
+        # claimed and the cursors did not move, so the next poll finds the same disclosures.
+        try:
+            with writer_lock(self.ctx["warehouse"], "carbonwatch watch", wait=settings.lock_wait()):
+                todo = self._claim(found)
+                done: list[dict] = []
+                while todo and not self.stop.is_set():
+                    batch, todo = todo[:BATCH], todo[BATCH:]
+                    done += self.process(batch)
+                self.backlog = bool(todo)
+                self._note_retries()
+        except WarehouseBusy as exc:
+            self.echo(f"{exc}; trying again at the next poll")
+            self.backlog = True
+            return []
         return done
 
     def _note_retries(self) -> None:

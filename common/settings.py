@@ -21,6 +21,9 @@ Environment variables (all optional):
                          and raise no alert: they wait in `carbonwatch review`
   CARBONWATCH_ALERT_WEBHOOK, CARBONWATCH_ALERT_WEBHOOK_TOKEN  where change alerts are POSTed
   CARBONWATCH_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM, _TO, _STARTTLS, _SSL  alert e-mail
+  CARBONWATCH_CNINFO_URL, _CNINFO_STATIC_URL, _HKEX_URL, _EDGAR_URL, _EDGAR_ARCHIVES_URL
+                         the disclosure systems the feed adapters ask (feed_endpoints)
+  CARBONWATCH_WATCH_INTERVAL  seconds between two polls of `carbonwatch watch` (default 60)
   CARBONWATCH_DOCUMENT_DEADLINE (120 s)  total time to download one document (all reads, retries)
   CARBONWATCH_COMPANY_BUDGET (600 s)  total time to crawl one company's site; both end well
                          inside the fetch task's timeout (FETCH_TASK_TIMEOUT, 20 min)
@@ -302,3 +305,34 @@ class DocumentLimits:
     def from_env(cls) -> "DocumentLimits":
         return cls(float(env("DOC_TIMEOUT", "300")), int(env("DOC_MAX_RSS_MB", "1024")),
                    int(env("DOC_MAX_PAGES", "3000")), env("DOC_START_METHOD", "fork"))
+
+
+@dataclass(frozen=True)
+class FeedEndpoints:
+    """Base URLs of the disclosure systems the feed adapters ask (extractors/feeds/); tests
+    point them at 127.0.0.1. The stock codes and CIKs are the user's (the sources file)."""
+
+    cninfo: str  # POST <cninfo>/new/hisAnnouncement/query
+    cninfo_static: str  # PDFs at <cninfo_static>/<adjunctUrl>
+    hkex: str  # <hkex>/search/titleSearchServlet.do; FILE_LINK is relative to it
+    edgar: str  # <edgar>/submissions/CIK##########.json
+    edgar_archives: str  # <edgar_archives>/<cik>/<accession>/<primaryDocument>
+
+    @classmethod
+    def from_env(cls) -> "FeedEndpoints":
+        return cls(
+            cninfo=(env("CNINFO_URL") or "http://www.cninfo.com.cn").rstrip("/"),
+            cninfo_static=(env("CNINFO_STATIC_URL") or "http://static.cninfo.com.cn").rstrip("/"),
+            hkex=(env("HKEX_URL") or "https://www1.hkexnews.hk").rstrip("/"),
+            edgar=(env("EDGAR_URL") or "https://data.sec.gov").rstrip("/"),
+            edgar_archives=(env("EDGAR_ARCHIVES_URL") or "https://www.sec.gov/Archives/edgar/data").rstrip("/"),
+        )
+
+
+def feed_endpoints() -> FeedEndpoints:
+    return FeedEndpoints.from_env()
+
+
+def watch_interval() -> float:
+    """Seconds between two polls of the feeds (`carbonwatch watch`, the Airflow trigger)."""
+    return float(env("WATCH_INTERVAL", "60"))

@@ -18,7 +18,7 @@ def test_required_and_optional_columns(tmp_path):
                         "http://127.0.0.1:8765/x.pdf;http://127.0.0.1:8765/esg/,a note\n")
     a, b = read_sources(p)
     assert a == {"case_no": 7, "name": "某公司", "landing_url": "https://www.example.com/esg/index.html",
-                 "allowed_domains": ["www.example.com"], "seed_urls": [], "notes": ""}
+                 "allowed_domains": ["www.example.com"], "seed_urls": [], "feeds": [], "notes": ""}
     assert b["case_no"] == 8
     assert b["allowed_domains"] == ["127.0.0.1", "cdn.example.org"]
     assert b["seed_urls"] == ["http://127.0.0.1:8765/x.pdf", "http://127.0.0.1:8765/esg/"]
@@ -28,7 +28,7 @@ def test_required_and_optional_columns(tmp_path):
 def test_only_required_columns(tmp_path):
     p = write(tmp_path, "case_no,name,landing_url\n1,A,http://a.example/\n")
     assert read_sources(p) == [{"case_no": 1, "name": "A", "landing_url": "http://a.example/",
-                                "allowed_domains": ["a.example"], "seed_urls": [], "notes": ""}]
+                                "allowed_domains": ["a.example"], "seed_urls": [], "feeds": [], "notes": ""}]
 
 
 @pytest.mark.parametrize("text, message", [

@@ -227,6 +227,47 @@ CREATE TABLE IF NOT EXISTS source_targets (
     PRIMARY KEY (case_no, document_id, target_key)
 );
 
+-- Streaming (carbonwatch watch, DAG carbonwatch_disclosures): every disclosure a feed announced,
+-- once. The same announcement polled again (same source_id) is the same row; the same document
+-- announced by two feeds (same url) is recorded as a duplicate of the first.
+CREATE TABLE IF NOT EXISTS disclosures (
+    source_id     VARCHAR PRIMARY KEY,         -- kind:announcement id, e.g. cninfo:1219..., rss:<guid>
+    feed          VARCHAR NOT NULL,            -- the feed it came from, e.g. cninfo:<code>, rss:<url>
+    case_no       INTEGER NOT NULL,
+    company       VARCHAR,
+    url           VARCHAR NOT NULL,            -- the announced document
+    title         VARCHAR,
+    published_at  TIMESTAMP NOT NULL,          -- UTC, as the feed says
+    first_seen_at TIMESTAMP NOT NULL,          -- UTC, when a poll first saw it
+    status        VARCHAR NOT NULL,            -- pending | done | failed | gave_up | duplicate
+    attempts      INTEGER NOT NULL,            -- times it went through the stages
+    run_id        VARCHAR,                     -- the run that last processed it
+    document_id   VARCHAR,                     -- documents.document_id of its bytes
+    duplicate_of  VARCHAR,                     -- source_id of the first disclosure of the same url
+    facts         INTEGER,                     -- facts extracted from it
+    alerts        INTEGER,                     -- alerts its document raised
+    error         VARCHAR,                     -- why it failed (fetch or parse)
+    processed_at  TIMESTAMP,                   -- UTC, alerts delivered and facts loaded
+    latency_s     DOUBLE,                      -- processed_at - published_at
+    claimed_by    VARCHAR,                     -- who is processing it: the watcher, or an Airflow run id
+    claimed_at    TIMESTAMP                    -- a claim older than the lease (10 min) may be taken over
+);
+
+-- One row per feed: how far it is processed, and how its polls went. Every disclosure published
+-- at or before cursor_published_at is processed (done, duplicate or given up): a restart polls
+-- from there and neither loses nor repeats one.
+CREATE TABLE IF NOT EXISTS feed_cursors (
+    feed                VARCHAR PRIMARY KEY,
+    case_no             INTEGER,
+    cursor_published_at TIMESTAMP,
+    cursor_source_id    VARCHAR,
+    polls               BIGINT NOT NULL,
+    errors              BIGINT NOT NULL,       -- polls that failed (HTTP error, HTML, garbage JSON, ...)
+    last_polled_at      TIMESTAMP,
+    last_ok_at          TIMESTAMP,
+    last_error          VARCHAR
+);
+
 -- The review list: facts below the review confidence (and facts that would overwrite an accepted
 -- value) change no target and raise no alert; each waits here for an analyst's decision.
 -- One row per company + target + value, so a decision holds for that value in every later report.

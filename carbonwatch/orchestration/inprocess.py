@@ -29,3 +29,25 @@ def run_in_process(conf: dict, run_id: str, workers: int = 1, lap=None) -> dict:
     counts = alert(ctx, counts, webhook_url=(conf or {}).get("alert_webhook"))
     lap("alert")
     return counts
+
+
+def stream_run(ctx: dict, run_id: str, disclosures: list[dict], stop=None, retry_after: float | None = None) -> list[dict]:
+    """Disclosures a feed announced through the same task bodies as the nightly, in this process:
+    fetch and extract each (stopping between documents when `stop` is set), then validate,
+    load, detect_changes, alert, and record each outcome in the disclosures log. Returns the
+    log's rows of the processed disclosures (the rest stay pending)."""
+    from carbonwatch.orchestration.tasks import claim_disclosures, disclosure_items, record_disclosures
+
+    ctx = prepare(ctx, run_id) | {"streaming": True}
+    todo = claim_disclosures(ctx, disclosures, retry_after, owner="watch")  # one watcher per warehouse
+    items = disclosure_items(ctx, todo)
+    crawls, extractions = [], []
+    for item in items:
+        if stop is not None and stop.is_set():
+            break
+        crawls.append(fetch(ctx, item))
+        extractions.append(extract(ctx, crawls[-1]))
+    items = items[:len(crawls)]
+    counts = load(ctx, crawls, extractions, validate(ctx, extractions))
+    alert(ctx, detect_changes(ctx, counts))
+    return record_disclosures(ctx, items, crawls, extractions)

@@ -86,10 +86,18 @@ def discover(ctx: dict) -> list[dict]:
     """The companies to crawl, each with what earlier runs know of its documents."""
     stop_point("discover")
     from extractors.sources import read_sources
-    from warehouse.db import connect, rows
 
     sources = read_sources(ctx["sources"], settings.max_sources())
-    con = connect(ctx["warehouse"], read_only=True)  # prepare created it; discover only reads
+    known_cases, known = _known_documents(ctx)
+    return [{"source": s, "known": known.get(s["case_no"], {}), "unknown_case": s["case_no"] not in known_cases}
+            for s in sources if s["landing_url"]]  # rows with feeds only are watched, not crawled
+
+
+def _known_documents(ctx: dict) -> tuple[set[int], dict[int, dict]]:
+    """The report's case numbers, and per case {url: validators and sha256 last seen there}."""
+    from warehouse.db import connect, rows
+
+    con = connect(ctx["warehouse"], read_only=True)  # prepare created it; this only reads
     try:
         known_cases = {r[0] for r in con.execute("SELECT case_no FROM companies").fetchall()}
         known: dict[int, dict] = {}  # case_no -> {url: validators and sha256 last seen there}
@@ -98,16 +106,33 @@ def discover(ctx: dict) -> list[dict]:
             known.setdefault(r.pop("case_no"), {})[r["url"]] = r
     finally:
         con.close()
-    return [{"source": s, "known": known.get(s["case_no"], {}), "unknown_case": s["case_no"] not in known_cases}
-            for s in sources]
+    return known_cases, known
+
+
+def disclosure_items(ctx: dict, disclosures: list[dict]) -> list[dict]:
+    """The fetch stage's items for disclosures a feed announced (streaming): like discover's,
+    with the company's known documents, so the same bytes at another URL are not new."""
+    from extractors.feeds import trusted_hosts
+
+    known_cases, known = _known_documents(ctx)
+    return [{"disclosure": d, "known": known.get(d["case_no"], {}), "unknown_case": d["case_no"] not in known_cases,
+             "trusted_hosts": trusted_hosts(d["feed"])} for d in disclosures]
 
 
 def fetch(ctx: dict, item: dict) -> dict:
-    """Crawl one company's site. Never raises for the site's faults: they are recorded."""
+    """Crawl one company's site, or fetch the one document a feed announced (item["disclosure"]).
+    Never raises for the site's faults: they are recorded."""
     stop_point("fetch")
-    from extractors.crawl import CrawlConfig, crawl_source
+    from extractors.crawl import CrawlConfig, crawl_source, fetch_disclosure
     from warehouse.db import utcnow
 
+    if "disclosure" in item:
+        d = item["disclosure"]
+        if item.get("unknown_case"):
+            return {"case_no": d["case_no"], "landing_url": d["url"], "documents": [], "log": [],
+                    "error": f"case_no {d['case_no']} is not one of the report's 100 cases"}
+        return fetch_disclosure(d, Path(ctx["raw_dir"]), item.get("known") or {},
+                                CrawlConfig(per_host_delay=ctx.get("per_host_delay", 0.0)), item.get("trusted_hosts"))
     source = item["source"]
     if item.get("unknown_case"):
         return {"case_no": source["case_no"], "landing_url": source["landing_url"], "documents": [], "log": [],
@@ -171,11 +196,13 @@ def load(ctx: dict, crawls: list[dict], extractions: list[list[dict]], validated
     from extractors.sources import read_sources
 
     crawls = list(crawls)
-    if not crawls:  # load runs once one upstream succeeded: not when discover or every fetch failed
-        raise RuntimeError("no company's crawl arrived (discover or every fetch task failed): nothing to load")
-    # a company whose fetch task failed has no crawl here: the others are loaded, the run says so
-    arrived = {c.get("case_no") for c in crawls}
-    missing = sorted({s["case_no"] for s in read_sources(ctx["sources"], settings.max_sources())} - arrived)
+    missing: list[int] = []
+    if not ctx.get("streaming"):  # a batch of disclosures is not every company of the sources file
+        if not crawls:  # load runs once one upstream succeeded: not when discover or every fetch failed
+            raise RuntimeError("no company's crawl arrived (discover or every fetch task failed): nothing to load")
+        # a company whose fetch task failed has no crawl here: the others are loaded, the run says so
+        arrived = {c.get("case_no") for c in crawls}
+        missing = sorted({s["case_no"] for s in read_sources(ctx["sources"], settings.max_sources())} - arrived)
     con = connect(ctx["warehouse"])
     try:
         counts = load_batch(con, ctx["run_id"], crawls, [e for batch in extractions for e in batch], validated)
@@ -238,3 +265,72 @@ def alert(ctx: dict, counts: dict, webhook_url: str | None = None) -> dict:
         raise
     return counts | {"delivered": sum(delivery.get("delivered", {}).values()),
                      "delivery_failed": sorted(delivery.get("failed", {}))}
+
+
+def claim_disclosures(ctx: dict, disclosures: list[dict], retry_after: float | None = None,
+                      owner: str | None = None) -> list[dict]:
+    """Record announced disclosures in the log (a replay or a duplicate adds nothing) and take
+    those of them still to process (pending, or failed and due) for `owner` (default: this run);
+    returns them. One claimed by another owner within its lease is left to it."""
+    from warehouse.db import connect, transaction, utcnow
+    from warehouse.disclosures import RETRY_AFTER, claim, pending, take
+
+    owner = owner or ctx["run_id"]
+    con = connect(ctx["warehouse"])
+    try:
+        counts = claim(con, disclosures, utcnow())
+        wanted = {d["source_id"] for d in disclosures}
+        with transaction(con):
+            due = pending(con, retry_after=RETRY_AFTER if retry_after is None else retry_after, owner=owner)
+            todo = [p for p in due if p["source_id"] in wanted]
+            take(con, [p["source_id"] for p in todo], owner, utcnow())
+    finally:
+        con.close()
+    log.info("disclosures: %s; %d to process", counts, len(todo))
+    return todo
+
+
+def record_feed_errors(ctx: dict, errors: list[dict]) -> None:
+    """Feed errors the Airflow trigger reported ({"feed", "case_no", "error"}) into feed_cursors."""
+    from warehouse.db import connect, utcnow
+    from warehouse.disclosures import record_polls
+
+    if not errors:
+        return
+    con = connect(ctx["warehouse"])
+    try:
+        record_polls(con, [{"feed": e["feed"], "case_no": e.get("case_no"), "polls": 0, "errors": 1, "error": e["error"]}
+                           for e in errors], utcnow())
+    finally:
+        con.close()
+
+
+def record_disclosures(ctx: dict, items: list[dict], crawls: list[dict], extractions: list[list[dict]]) -> list[dict]:
+    """After alert: each disclosure's outcome (its document, facts, alerts or error) into the log,
+    and the feeds' cursors advanced past what is finished. Returns the stored rows (JSON-able)."""
+    from warehouse.db import connect
+    from warehouse.disclosures import finish
+    from warehouse.db import utcnow
+    from warehouse.snapshot import publish_snapshot
+
+    con = connect(ctx["warehouse"])
+    try:
+        outcomes = []
+        for item, crawl, extracted in zip(items, crawls, extractions):
+            doc = next(iter(crawl.get("documents") or []), None) or {}
+            ext = next(iter(extracted), None) or {}
+            document_id = doc.get("sha256")
+            alerts, parse_error = con.execute(
+                "SELECT (SELECT count(*) FROM alerts WHERE run_id = ? AND new_document_id = ?), "
+                "(SELECT error FROM documents WHERE document_id = ? AND parse_status = 'failed')",
+                [ctx["run_id"], document_id, document_id]).fetchone() if document_id else (0, None)
+            outcomes.append({"source_id": item["disclosure"]["source_id"], "document_id": document_id,
+                             "error": crawl.get("error") or doc.get("error") or ext.get("error") or parse_error
+                             or (None if doc else "no document fetched"),
+                             "facts": len(ext.get("facts") or []), "alerts": alerts})
+        stored = finish(con, ctx["run_id"], outcomes, utcnow())
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    publish_snapshot(ctx["warehouse"])  # analysts see the disclosures log as well
+    return [{k: (v.isoformat() + "Z" if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in stored]

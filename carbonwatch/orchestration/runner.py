@@ -27,8 +27,6 @@ def airflow_env() -> dict:
     }
 
 
-
-
 def airflow_cli() -> list[str]:
     airflow = Path(sys.executable).with_name("airflow")
     return [str(airflow)] if airflow.exists() else [sys.executable, "-m", "airflow"]
@@ -58,8 +56,20 @@ def prepare_airflow_home(env: dict) -> Path:
 
 
 def ensure_airflow_db() -> Path:
-    """Airflow's metadata DB (dag.test needs its tables) and the DuckDB writer pool."""
+    """Airflow's metadata DB (dag.test needs its tables) and the DuckDB writer pool.
+
+    If this process imported Airflow before (a caller imported airflow.sdk first), Airflow has
+    already read its settings: point its configuration at our DAGs folder too, or dag.test()
+    syncs the DAG from `$AIRFLOW_HOME/dags` and fails with "the dag is not serialized"."""
     os.environ.update(airflow_env())
+    if "airflow.configuration" in sys.modules:
+        from airflow.configuration import conf
+
+        conf.set("core", "dags_folder", os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+        conf.set("core", "load_examples", "False")
+        import airflow.settings
+
+        airflow.settings.DAGS_FOLDER = os.environ["AIRFLOW__CORE__DAGS_FOLDER"]  # the dags-folder bundle's path
     return prepare_airflow_home(os.environ.copy())
 
 

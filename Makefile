@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 SHARED ?= $(abspath ../shared)
 REPORT := $(SHARED)/reports/report100-2023.zh.pdf
 BENCH_COMPANIES ?= 100
+AMCHAM := $(SHARED)/reports/amcham-dual-carbon.zh.pdf
 # Everything generated stays under var/ (ignored): Airflow home, mirror, warehouse, raw files.
 VAR := $(abspath var)
 export AIRFLOW_HOME := $(VAR)/airflow
@@ -37,10 +38,12 @@ demo: install  ## run the nightly pipeline twice on the offline mirror and print
 test: install  ## unit + integration tests (real Airflow, GX, DuckDB, loopback HTTP)
 	$(BIN)/python -m pytest -q
 
-eval: install  ## dev-set scores of both extraction commands
+eval: install  ## dev-set scores of both extraction commands (both seed reports, real PDFs)
 	mkdir -p $(VAR)
 	$(BIN)/carbonwatch cases $(REPORT) > $(VAR)/cases.jsonl
 	$(PYTHON) $(SHARED)/tools/score.py $(SHARED)/gold/report100.dev.jsonl $(VAR)/cases.jsonl
+	$(BIN)/carbonwatch cases $(AMCHAM) > $(VAR)/amcham.jsonl
+	$(PYTHON) $(SHARED)/tools/score.py $(SHARED)/gold/amcham.dev.jsonl $(VAR)/amcham.jsonl
 	$(BIN)/carbonwatch extract $(SHARED)/realpdfs/*.pdf > $(VAR)/real.jsonl
 	$(PYTHON) $(SHARED)/tools/score.py $(SHARED)/realpdfs/labels.dev.jsonl $(VAR)/real.jsonl --key file
 

@@ -15,11 +15,18 @@ Environment variables (all optional):
   CARBONWATCH_SHARED     the shared read-only data: seeds, reports, real PDFs (default ../shared)
   CARBONWATCH_REPORT     the 100-case report PDF used to bootstrap a new warehouse
                          (default $CARBONWATCH_SHARED/reports/report100-2023.zh.pdf)
+  CARBONWATCH_SECOND_REPORT  a second seed report (titled company cases) loaded with it
+                         (default $CARBONWATCH_SHARED/reports/amcham-dual-carbon.zh.pdf; "none": only the first)
   CARBONWATCH_GX         Great Expectations' file context (default: `gx` beside the warehouse)
   CARBONWATCH_CONTACT    contact put in the crawler's User-Agent
   CARBONWATCH_PER_HOST_DELAY  seconds between two requests to one host (default 0)
+  CARBONWATCH_REVIEW_CONFIDENCE  facts below this confidence (0..1, default 0.65) change no target
+                         and raise no alert: they wait in `carbonwatch review`
   CARBONWATCH_ALERT_WEBHOOK, CARBONWATCH_ALERT_WEBHOOK_TOKEN  where change alerts are POSTed
   CARBONWATCH_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM, _TO, _STARTTLS, _SSL  alert e-mail
+  CARBONWATCH_CNINFO_URL, _CNINFO_STATIC_URL, _HKEX_URL, _EDGAR_URL, _EDGAR_ARCHIVES_URL
+                         the disclosure systems the feed adapters ask (feed_endpoints)
+  CARBONWATCH_WATCH_INTERVAL  seconds between two polls of `carbonwatch watch` (default 60)
   CARBONWATCH_DOCUMENT_DEADLINE (120 s)  total time to download one document (all reads, retries)
   CARBONWATCH_COMPANY_BUDGET (600 s)  total time to crawl one company's site; both end well
                          inside the fetch task's timeout (FETCH_TASK_TIMEOUT, 60 min per shard)
@@ -66,6 +73,7 @@ AIRFLOW_VARIABLES = {  # Airflow Variable -> setting
     "carbonwatch_warehouse": "warehouse",
     "carbonwatch_raw_dir": "raw_dir",
     "carbonwatch_report": "report",
+    "carbonwatch_second_report": "second_report",
     "carbonwatch_outbox": "outbox",
     "carbonwatch_alert_webhook": "alert_webhook",
 }
@@ -98,6 +106,7 @@ class Settings:
     sources: str
     raw_dir: str
     report: str
+    second_report: str | None
     outbox: str
     alert_webhook: str | None
     per_host_delay: float
@@ -105,6 +114,7 @@ class Settings:
     work_dir: str
     shard_size: int
     shard_threads: int
+    review_confidence: float
     document_deadline: float = 120.0
     company_budget: float = 600.0
 
@@ -131,6 +141,8 @@ class Settings:
             sources=path("sources", "SOURCES", REPO / "sources" / "mirror.csv"),
             raw_dir=raw_dir,
             report=path("report", "REPORT", shared_dir() / "reports" / "report100-2023.zh.pdf"),
+            second_report=None if str(given.get("second_report") or env("SECOND_REPORT") or "").lower() == "none"
+            else path("second_report", "SECOND_REPORT", shared_dir() / "reports" / "amcham-dual-carbon.zh.pdf"),
             outbox=path("outbox", None, var / "alerts"),
             alert_webhook=given.get("alert_webhook") or env("ALERT_WEBHOOK"),
             per_host_delay=float(given.get("per_host_delay", env("PER_HOST_DELAY", "0"))),
@@ -138,6 +150,7 @@ class Settings:
             work_dir=path("work_dir", "WORK", Path(raw_dir) / "work"),
             shard_size=max(1, int(given.get("shard_size") or env("SHARD_SIZE", str(DEFAULT_SHARD_SIZE)))),
             shard_threads=max(1, int(given.get("shard_threads") or env("SHARD_THREADS", "4"))),
+            review_confidence=review_confidence(given.get("review_confidence")),
             **crawl_budget(given.get("document_deadline"), given.get("company_budget")),
         )
 
@@ -255,6 +268,21 @@ def smtp_settings(conn_id: str | None = SMTP_CONN_ID) -> SmtpTarget | None:
 
 # ----------------------------------------------------------------------------- stage settings
 
+DEFAULT_REVIEW_CONFIDENCE = 0.65
+
+
+def review_confidence(given: float | str | None = None) -> float:
+    """The confidence (0..1) a fact needs to change a target and raise an alert; a fact below
+    it goes to the review list (`carbonwatch review`) instead. Given (the run's conf) >
+    CARBONWATCH_REVIEW_CONFIDENCE > 0.65: with the extractor's scale (extractors/facts.py) a
+    hedged statement (x0.6) or a share told for part of the company (0.5) waits; a scope that is
+    part of the company (0.7) or a stretched quote (0.85) alone does not."""
+    value = float(given if given not in (None, "") else env("REVIEW_CONFIDENCE", str(DEFAULT_REVIEW_CONFIDENCE)))
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"review confidence must be between 0 and 1, got {value}")
+    return value
+
+
 def crawl_budget(document_deadline=None, company_budget=None) -> dict:
     """{"document_deadline", "company_budget"} in seconds: given > environment > defaults
     (120 s per document, 600 s per company). The company budget is capped at
@@ -297,3 +325,34 @@ class DocumentLimits:
     def from_env(cls) -> "DocumentLimits":
         return cls(float(env("DOC_TIMEOUT", "300")), int(env("DOC_MAX_RSS_MB", "1024")),
                    int(env("DOC_MAX_PAGES", "3000")), env("DOC_START_METHOD", "fork"))
+
+
+@dataclass(frozen=True)
+class FeedEndpoints:
+    """Base URLs of the disclosure systems the feed adapters ask (extractors/feeds/); tests
+    point them at 127.0.0.1. The stock codes and CIKs are the user's (the sources file)."""
+
+    cninfo: str  # POST <cninfo>/new/hisAnnouncement/query
+    cninfo_static: str  # PDFs at <cninfo_static>/<adjunctUrl>
+    hkex: str  # <hkex>/search/titleSearchServlet.do; FILE_LINK is relative to it
+    edgar: str  # <edgar>/submissions/CIK##########.json
+    edgar_archives: str  # <edgar_archives>/<cik>/<accession>/<primaryDocument>
+
+    @classmethod
+    def from_env(cls) -> "FeedEndpoints":
+        return cls(
+            cninfo=(env("CNINFO_URL") or "http://www.cninfo.com.cn").rstrip("/"),
+            cninfo_static=(env("CNINFO_STATIC_URL") or "http://static.cninfo.com.cn").rstrip("/"),
+            hkex=(env("HKEX_URL") or "https://www1.hkexnews.hk").rstrip("/"),
+            edgar=(env("EDGAR_URL") or "https://data.sec.gov").rstrip("/"),
+            edgar_archives=(env("EDGAR_ARCHIVES_URL") or "https://www.sec.gov/Archives/edgar/data").rstrip("/"),
+        )
+
+
+def feed_endpoints() -> FeedEndpoints:
+    return FeedEndpoints.from_env()
+
+
+def watch_interval() -> float:
+    """Seconds between two polls of the feeds (`carbonwatch watch`, the Airflow trigger)."""
+    return float(env("WATCH_INTERVAL", "60"))

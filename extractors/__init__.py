@@ -3,6 +3,6 @@ discover, crawl), page text (pdftext), the fact rule engine (facts) with its sha
 machinery (text: sentences, clauses, evidence, numbers; years) and one module of tables and
 rules per language (lang/), layout read into structured rows for the rules (layout: tables,
 bullet lists under their heading), whole documents with caps and clear failures (document) and the
-seed report's cases (cases).
+seed reports' cases (cases: the 100-case report; titled_cases: reports of titled cases).
 
 May import: common. Never transforms, expectations, warehouse or carbonwatch."""

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from common.schema import INDUSTRIES, SECTORS, Case
 
 from .facts import extract_facts
-from .pdftext import join_lines, pdfium_texts, plumber_texts, split_lines
+from .pdftext import join_lines, pdf_title, pdfium_texts, plumber_texts, split_lines
+from .titled_cases import publication_year, segment_titled_cases
 
 PROFILE = "公司简介"
 _PAGENO = re.compile(r"^\s*\d{1,4}\s*$")
@@ -180,11 +181,14 @@ def report_year(pages: list[tuple[int, str]]) -> int | None:
     return None
 
 
+_PROFILE_LINE = re.compile(r"^\s*公\s*司\s*简\s*介\s*$", re.M)
+
+
 def case_pages(raw: list[str]) -> list[int]:
     """1-based pages that can hold case text, found from fast pypdfium2 text: from the
     page before the first profile to three pages after the last one (the last case's
     text and header follow its profile)."""
-    hits = [i + 1 for i, t in enumerate(raw) if re.search(r"^\s*公\s*司\s*简\s*介\s*$", t, re.M)]
+    hits = [i + 1 for i, t in enumerate(raw) if _PROFILE_LINE.search(t)]
     if not hits:
         return list(range(1, len(raw) + 1))
     return list(range(max(1, hits[0] - 1), min(len(raw), hits[-1] + 3) + 1))
@@ -193,18 +197,52 @@ def case_pages(raw: list[str]) -> list[int]:
 def segment_cases(pdf_path: str) -> list[Case]:
     """The company cases of the 100-case report PDF, in order. pypdfium2 finds the case
     section and the report's year fast; pdfplumber reads the case pages (pages whose
-    pdfplumber text is (cid:NN) codes fall back to pypdfium2's text, see pdftext)."""
+    pdfplumber text is (cid:NN) codes fall back to pypdfium2's text, see pdftext).
+    A report without "公司简介" headers is read as a report of titled cases
+    (extractors.titled_cases); its year, when the title pages lack it, is the latest year
+    its cases date an event to the month."""
     raw = pdfium_texts(pdf_path)
+    year = report_year([(i + 1, t) for i, t in enumerate(raw[:3])])
+    if not _PROFILE_LINE.search("\n".join(raw)):  # no 公司简介 headers: cases titled "公司：标题"?
+        cases = segment_titled_cases(pdf_path)
+        year = year or publication_year(cases)
+        for c in cases:
+            c.ref_year = year
+        return cases
     pages = list(plumber_texts(pdf_path, case_pages(raw)))
     cases = segment_lines(report_lines(pages))
-    year = report_year([(i + 1, t) for i, t in enumerate(raw[:3])])
     for c in cases:
         c.ref_year = year  # the report's year: past years are achievements
     return cases
 
 
+# a line that is only an organisation's name: the report's signature or running footer
+_ORG_LINE = re.compile(r"^[\u4e00-\u9fff]{2,24}(?:商会|委员会|协会|研究院|研究中心|基金会|联合会)$")
+
+
+def report_info(pdf_path: str, cases: list[Case]) -> dict:
+    """What the warehouse records of a seed report: its title (the PDF's), publisher (the
+    organisation line it signs with or repeats as footer), year (its cases' reference year)
+    and pages."""
+    raw = pdfium_texts(pdf_path)
+    orgs = Counter()
+    for text in raw:
+        for line in split_lines(text):
+            line = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", line.strip())
+            line = re.sub(r"\s*\d{1,4}$", "", line)
+            if _ORG_LINE.match(line):
+                orgs[line] += 1
+    return {"title": pdf_title(pdf_path), "publisher": orgs.most_common(1)[0][0] if orgs else None,
+            "year": next((c.ref_year for c in cases if getattr(c, "ref_year", None)), None),
+            "pages": len(raw)}
+
+
 def case_record(case: Case) -> dict:
     facts = extract_facts(case.chunks, ref_year=getattr(case, "ref_year", None))
+    if getattr(case, "title", None):  # a titled case: no sector/industry header
+        return {"case_no": case.case_no, "name": case.name, "title": case.title,
+                "sector": None, "industry": None, "pages": case.pages,
+                "facts": [f.to_dict() for f in facts]}
     return {
         "case_no": case.case_no,
         "name": case.name,

@@ -321,10 +321,16 @@ def crawl_source(source: dict, raw_dir: Path, known: dict[str, dict] | None = No
         result["log"].append({"url": src["landing_url"], "status": None, "reason": reason, "at": now_iso(),
                               "kind": "internal"})
     finally:
-        if crawl is not None:
-            crawl.fetcher.close()
-            rows = sorted(crawl.rows, key=lambda rc: (-(rc[0]["report_year"] or 0), -rc[1].score, rc[1].order))
-            result["documents"] = [r for r, _ in rows]
+        _collect(crawl, result)
+    return result
+
+
+def _collect(crawl: "_Crawl | None", result: dict) -> None:
+    """Close the crawl's fetcher and put its documents (newest report first) and counts in `result`."""
+    if crawl is not None:
+        crawl.fetcher.close()
+        rows = sorted(crawl.rows, key=lambda rc: (-(rc[0]["report_year"] or 0), -rc[1].score, rc[1].order))
+        result["documents"] = [r for r, _ in rows]
     docs = result["documents"]
     result["counts"] = {
         "new": sum(d["status"] == "new" for d in docs),
@@ -334,6 +340,31 @@ def crawl_source(source: dict, raw_dir: Path, known: dict[str, dict] | None = No
         "downloaded": sum(d["http_status"] == 200 and d["sha256"] is not None for d in docs),
         "bytes_downloaded": sum(d["bytes"] or 0 for d in docs if d["http_status"] == 200 and d["sha256"]),
     }
+
+
+def fetch_disclosure(disclosure: dict, raw_dir: Path, known: dict[str, dict] | None = None,
+                     config: CrawlConfig | None = None, trusted_hosts: list[str] | None = None) -> dict:
+    """Fetch the one document a feed announced (extractors/feeds: case_no, url, title, ...) with
+    the crawler's own document handling (sniffing, size caps, conditional GET, same bytes at
+    another URL = unchanged). Returns a crawl result like crawl_source. `trusted_hosts` (the
+    feed's own hosts) may resolve to private addresses. Never raises for the document's faults."""
+    config = config or CrawlConfig()
+    url = disclosure["url"]
+    host = normalise_host(urlsplit(url).hostname or "")
+    result: dict = {"case_no": disclosure["case_no"], "landing_url": url, "documents": [], "log": [],
+                    "error": None, "counts": {}}
+    crawl = None
+    try:
+        src = {"case_no": disclosure["case_no"], "name": disclosure.get("company") or "", "landing_url": url,
+               "allowed_domains": [host] if host else [], "seed_urls": [], "feeds": [], "notes": ""}
+        crawl = _Crawl(src, Path(raw_dir), known or {}, config, result)
+        crawl.fetcher.private_ok = {h for h in (trusted_hosts or [])}
+        crawl._document(candidate(Link(url, disclosure.get("title") or "", ""), 1.0, 0, disclosure.get("feed") or url))
+    except Exception as exc:  # a bug fails this disclosure only
+        result["error"] = f"internal error: {type(exc).__name__}: {exc}"
+        result["log"].append({"url": url, "status": None, "reason": result["error"], "at": now_iso(), "kind": "internal"})
+    finally:
+        _collect(crawl, result)
     return result
 
 

@@ -123,22 +123,34 @@ def headline_shares(facts: list[Fact]) -> list[Fact]:
     return [f for f in facts if not (f.metric == "green_power_share" and (f.rule or "").endswith("_part"))]
 
 
+def others_speak(s: str, before: bool) -> bool:
+    """Whether the goals of sentence s are a state's, a policy paper's or an industry's
+    rather than the company's (``before``: the sentence before was such a sentence and s
+    goes on listing them)."""
+    language = LANGUAGES[detect_language(s)]
+    return bool(language.OTHERS_SPEAK.search(s)) or before and bool(language.GOAL_LIST_GOES_ON.search(s))
+
+
 def _chunk_hits(text: str, ref: int) -> Iterator[tuple[int, int, list[RuleHit]]]:
     """(start, end, hits) of the spans of a chunk: a targets-table row read by the row
-    reader (extractors/rows.py) as a whole, else each sentence by the rules of its language."""
+    reader (extractors/rows.py) as a whole, else each sentence by the rules of its language;
+    a sentence whose goals a state, a policy paper or an industry states (and the sentences
+    that go on listing them) gives none."""
     if is_row(text):
         hits = row_facts(text, ref)
         if hits is not None:
             yield 0, len(text), hits
             return
     prev: list[RuleHit] = []
+    others = False
     for a, b in sentences(text):
         s = text[a:b]
+        others = others_speak(s, others)
         ext = _extension(s, prev, ref)
         if not TRIGGER.search(s) and not ext:
             prev = []
             continue
-        found = sentence_facts(s, ref) + ext
+        found = [] if others else sentence_facts(s, ref) + ext
         prev = found or prev
         yield a, b, found
 

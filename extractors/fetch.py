@@ -289,9 +289,10 @@ class Fetcher:
         conditional: dict | None = None,
         truncate: bool = False,
         robots: bool = True,
+        form: dict | None = None,
     ) -> Fetched:
         """GET `url` following redirects by hand; the body goes to a temp file (res.path).
-        `conditional` = {"etag", "last_modified"} of a previous fetch."""
+        `conditional` = {"etag", "last_modified"} of a previous fetch; `form`: fields to POST to `url`."""
         cfg = self.config
         max_bytes = cfg.max_bytes if max_bytes is None else max_bytes
         deadline = Deadline(cfg.total_timeout, self.budget_end)
@@ -325,7 +326,8 @@ class Fetcher:
                 return res
             deadline.extend(waited)  # queueing for the host is not this request's time (the budget still counts)
             try:
-                retry_wait = self._attempt(res, current, headers, deadline, max_bytes, truncate, kind, attempt, hops)
+                retry_wait = self._attempt(res, current, headers, deadline, max_bytes, truncate, kind, attempt, hops,
+                                       form if current == url else None)
             finally:
                 host_gate.sem.release()
             if retry_wait is None:
@@ -340,7 +342,7 @@ class Fetcher:
             time.sleep(wait)
             attempt += 1
 
-    def _attempt(self, res, url, headers, deadline, max_bytes, truncate, kind, attempt, hops):
+    def _attempt(self, res, url, headers, deadline, max_bytes, truncate, kind, attempt, hops, form=None):
         """One request. Returns None when `res` is final, a URL string for a redirect hop,
         or (wait_seconds, honoured_retry_after) to retry."""
         cfg = self.config
@@ -351,7 +353,8 @@ class Fetcher:
             return None
         timeout = (min(cfg.connect_timeout, remaining), min(cfg.read_timeout, remaining))
         try:
-            resp = self.session.get(url, headers=headers, stream=True, allow_redirects=False, timeout=timeout)
+            resp = self.session.request("POST" if form is not None else "GET", url, data=form, headers=headers,
+                                        stream=True, allow_redirects=False, timeout=timeout)
         except requests.exceptions.ConnectTimeout:
             res.error = f"connect timeout after {timeout[0]:g}s"
         except requests.exceptions.ReadTimeout:

@@ -140,6 +140,15 @@ def pdfium_texts(path: str) -> list[str]:
         doc.close()
 
 
+def pdf_title(path: str) -> str | None:
+    """The title in the PDF's document information, if it has one."""
+    doc = open_pdfium(path)
+    try:
+        return (doc.get_metadata_dict().get("Title") or "").strip() or None
+    finally:
+        doc.close()
+
+
 # --------------------------------------------------------------------------- pdfplumber
 def find_gutter(spans: list[tuple[float, float]], width: float, *, band: tuple[float, float] = (0.25, 0.75),
                 cross_share: float = 0.03, min_spans: int = 20, min_side: int = 10) -> float | None:

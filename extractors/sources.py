@@ -1,11 +1,14 @@
 """The source registry the user edits: a CSV with one company per row.
 
-Required columns: name, landing_url, and case_no or company_id (or both).
+Required columns: name; case_no or company_id (or both); landing_url or feeds (a row needs at
+least one of them).
 - case_no: the company's case in a seed report (the 100-case report's 1..100);
 - company_id: the user's own id for a company that is no seed case (required when case_no is
   empty): it becomes a company of the warehouse under a new integer key (warehouse/companies.py).
 Optional: exchange and stock_code (of a company_id row), allowed_domains (host names separated
-by ';', default: the landing page's host), seed_urls (extra start URLs separated by ';'), notes.
+by ';', default: the landing page's host), seed_urls (extra start URLs separated by ';'), feeds
+(disclosure feeds separated by ';': rss:URL, sitemap:URL, cninfo:CODE, hkex:CODE, edgar:CIK —
+extractors/feeds), notes. The nightly crawls the landing pages; `carbonwatch watch` polls the feeds.
 """
 from __future__ import annotations
 
@@ -15,9 +18,9 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-REQUIRED = ("name", "landing_url")
+REQUIRED = ("name", "landing_url")  # landing_url may be empty on a row with feeds
 COMPANY_KEYS = ("case_no", "company_id")  # a row names its company by one of these (or both)
-OPTIONAL = ("exchange", "stock_code", "allowed_domains", "seed_urls", "notes")
+OPTIONAL = ("exchange", "stock_code", "allowed_domains", "seed_urls", "feeds", "notes")
 _COMPANY_ID_RE = re.compile(r"^[^\s;,]{1,100}$")
 
 _HOST_RE = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
@@ -70,14 +73,19 @@ def normalise_host(host: str) -> str | None:
 
 def normalise_source(row: dict, where: str = "source") -> dict:
     """Validate one source (a CSV row or a dict from the DAG) into
-    {case_no:int|None, company_id:str|None, name, landing_url, exchange, stock_code,
-    allowed_domains:[hosts], seed_urls:[urls], notes}.
+    {case_no:int|None, company_id:str|None, name, landing_url (None: feeds only), exchange,
+    stock_code, allowed_domains:[hosts], seed_urls:[urls], feeds:["kind:arg"], notes}.
     Raises ValueError naming `where` and the column."""
     out: dict = {}
+    feeds = row.get("feeds")
+    try:
+        feeds = parse_feeds(feeds if isinstance(feeds, str) or feeds is None else ";".join(feeds))
+    except ValueError as exc:
+        raise ValueError(f"{where}: column 'feeds' {exc}") from None
     for col in REQUIRED:
         v = row.get(col)
-        if v is None or str(v).strip() == "":
-            raise ValueError(f"{where}: column {col!r} is empty")
+        if (v is None or str(v).strip() == "") and not (col == "landing_url" and feeds):
+            raise ValueError(f"{where}: column {col!r} is empty" + (" (and no feeds)" if col == "landing_url" else ""))
     case_no = str(row.get("case_no") if row.get("case_no") is not None else "").strip()
     company_id = str(row.get("company_id") or "").strip()
     if not case_no and not company_id:
@@ -94,8 +102,8 @@ def normalise_source(row: dict, where: str = "source") -> dict:
     for col in ("exchange", "stock_code"):
         out[col] = str(row.get(col) or "").strip() or None
     out["name"] = str(row["name"]).strip()
-    landing = str(row["landing_url"]).strip()
-    bad = check_url(landing)
+    landing = str(row.get("landing_url") or "").strip() or None
+    bad = check_url(landing) if landing else None
     if bad:
         raise ValueError(f"{where}: column 'landing_url' {bad}: {_shown(landing)!r}")
     out["landing_url"] = landing
@@ -108,8 +116,8 @@ def normalise_source(row: dict, where: str = "source") -> dict:
         if h is None:
             raise ValueError(f"{where}: column 'allowed_domains' expects host names separated by ';', got {d!r}")
         hosts.append(h)
-    landing_host = normalise_host(urlsplit(landing).hostname or "")
-    out["allowed_domains"] = hosts or [landing_host]
+    landing_host = normalise_host(urlsplit(landing).hostname or "") if landing else None
+    out["allowed_domains"] = hosts or ([landing_host] if landing_host else [])
 
     seeds = row.get("seed_urls")
     seeds = _split(seeds) if isinstance(seeds, str) or seeds is None else [str(s) for s in seeds]
@@ -118,8 +126,33 @@ def normalise_source(row: dict, where: str = "source") -> dict:
         if bad:
             raise ValueError(f"{where}: column 'seed_urls' {bad}: {_shown(s)!r}")
     out["seed_urls"] = seeds
+    out["feeds"] = [f.feed_id for f in feeds]
     out["notes"] = str(row.get("notes") or "").strip()
     return out
+
+
+def parse_feeds(value: str | None) -> list[Feed]:
+    """`kind:arg` entries separated by ';'. Raises ValueError on an unknown kind or a bad argument."""
+    from extractors.feeds import ARG_RULES, KINDS, Feed
+
+    feeds = []
+    for part in (p.strip() for p in (value or "").split(";")):
+        if not part:
+            continue
+        kind, sep, arg = part.partition(":")
+        kind, arg = kind.strip().lower(), arg.strip()
+        if not sep or kind not in KINDS:
+            raise ValueError(f"feed {part!r}: expected KIND:VALUE with KIND one of {', '.join(KINDS)}")
+        if kind in ARG_RULES:
+            pattern, what = ARG_RULES[kind]
+            if not pattern.match(arg):
+                raise ValueError(f"feed {part!r}: {kind} needs {what}")
+        else:
+            bad = check_url(arg)
+            if bad:
+                raise ValueError(f"feed {part!r}: the URL {bad}")
+        feeds.append(Feed(kind, arg))
+    return feeds
 
 
 MAX_SOURCES = 100_000  # default row limit (common.settings.max_sources)
@@ -149,11 +182,12 @@ def _read(path: Path, max_rows: int) -> list[dict]:
         except StopIteration:
             raise ValueError(f"{path}: empty file, expected a header with {', '.join(REQUIRED)}") from None
         cols = [h.strip().lower() for h in header]
-        missing = [c for c in REQUIRED if c not in cols]
+        missing = [c for c in REQUIRED if c not in cols and not (c == "landing_url" and "feeds" in cols)]
         if not any(c in cols for c in COMPANY_KEYS):
             missing.append(" or ".join(COMPANY_KEYS))
         if missing:
-            raise ValueError(f"{path}: missing required column(s) {', '.join(missing)} (header: {header})")
+            or_feeds = " (or feeds)" if "landing_url" in missing else ""
+            raise ValueError(f"{path}: missing required column(s) {', '.join(missing)}{or_feeds} (header: {header})")
         dup = {c for c in cols if c and cols.count(c) > 1}
         if dup:
             raise ValueError(f"{path}: duplicate column(s) {', '.join(sorted(dup))}")
@@ -169,11 +203,11 @@ def _read(path: Path, max_rows: int) -> list[dict]:
                 raise ValueError(f"{path}: line {line}: {len(row)} fields, header has {len(cols)}")
             rec = dict(zip(cols, row))
             src = normalise_source(rec, where=f"{path}: line {line}")
-            key = (src["case_no"], src["company_id"], src["landing_url"])  # a company may have several sites
+            # a company may have several sites (or feeds)
+            key = (src["case_no"], src["company_id"], src["landing_url"] or tuple(src["feeds"]))
             if key in seen:
-                raise ValueError(
-                    f"{path}: line {line}: columns 'case_no','company_id','landing_url' repeat line {seen[key]}"
-                )
+                cols_ = "'landing_url'" if src["landing_url"] else "'feeds'"
+                raise ValueError(f"{path}: line {line}: columns 'case_no','company_id',{cols_} repeat line {seen[key]}")
             seen[key] = line
             sources.append(src)
     if not sources:

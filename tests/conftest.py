@@ -13,6 +13,8 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = shared_dir()  # CARBONWATCH_SHARED, else ../shared
 REPORT = SHARED / "reports" / "report100-2023.zh.pdf"
 GOLD = SHARED / "gold" / "report100.dev.jsonl"
+AMCHAM = SHARED / "reports" / "amcham-dual-carbon.zh.pdf"
+AMCHAM_GOLD = SHARED / "gold" / "amcham.dev.jsonl"
 
 os.environ.setdefault("AIRFLOW_HOME", str(REPO / "var" / "test-airflow"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
@@ -32,3 +34,12 @@ def report_cases(report_pdf):
     from extractors.cases import segment_cases
 
     return segment_cases(str(report_pdf))
+
+
+@pytest.fixture(scope="session")
+def amcham_cases():
+    from extractors.cases import segment_cases
+
+    if not AMCHAM.exists():
+        pytest.fail(f"the AmCham report is missing: {AMCHAM} (set CARBONWATCH_SHARED)")
+    return segment_cases(str(AMCHAM))

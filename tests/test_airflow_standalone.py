@@ -3,7 +3,7 @@ api-server; LocalExecutor, SQLite) on 127.0.0.1 with its home in a temporary fol
 of dags/, the offline mirror of five companies served from this process.
 
 1. trigger carbonwatch_nightly through the REST API (/api/v2) on edition 1 → success, the
-   warehouse holds the 100 companies and the five companies' documents and facts, the writer
+   warehouse holds both seed reports' companies (100 + 16) and the five companies' documents and facts, the writer
    tasks ran in the pool carbonwatch_duckdb_writer, and the asset event scheduled
    carbonwatch_reporting, which wrote the summary;
 2. trigger it again on edition 2 with two failures injected in the served mirror (one landing
@@ -263,7 +263,7 @@ def wait_reporting(airflow: Airflow, timeout: float = 180) -> list[dict]:
 def test_first_trigger_succeeds_and_loads_the_warehouse(airflow_runs):
     assert airflow_runs["state1"] == "success"
     wh = airflow_runs["warehouse"]
-    assert q(wh, "SELECT count(*) FROM companies") == [(100,)]
+    assert q(wh, "SELECT report_no, count(*) FROM companies GROUP BY 1 ORDER BY 1") == [(1, 100), (2, 16)]
     docs = q(wh, "SELECT case_no, fetch_status, parse_status FROM documents WHERE first_run_id = 'e2e-edition1' "
                  "ORDER BY case_no")
     assert docs == [(c, "fetched", "parsed") for c in CASES]
@@ -291,7 +291,8 @@ def test_the_warehouse_asset_schedules_the_reporting_dag(airflow_runs):
     assert runs and runs[0]["state"] == "success"
     assert runs[0]["run_type"] == "asset_triggered"
     summary = airflow_runs["tmp"] / "var" / "reports" / "summary-e2e-edition1.txt"
-    assert "companies: 100" in summary.read_text(encoding="utf-8")
+    text = summary.read_text(encoding="utf-8")
+    assert "companies: 116" in text and "100 cases, 100 companies (100 new)" in text
 
 
 def test_second_trigger_with_mirror_faults_succeeds_and_records_them(airflow_runs):

@@ -38,7 +38,8 @@ def test_run_bootstraps_a_new_warehouse_and_records_a_dead_site(site, report_pdf
     assert "success" in proc.stdout and "companies 3" in proc.stdout
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        assert con.execute("SELECT count(*) FROM companies").fetchone()[0] == 100
+        assert con.execute("SELECT count(*) FROM companies WHERE report_no = 1").fetchone()[0] == 100
+        assert con.execute("SELECT count(*) FROM reports").fetchone()[0] == 2  # both seed reports
         parsed = {r[0] for r in con.execute(
             "SELECT case_no FROM documents WHERE parse_status = 'parsed' AND case_no IS NOT NULL").fetchall()}
         assert parsed == set(CASES)

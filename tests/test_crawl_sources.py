@@ -19,7 +19,7 @@ def test_required_and_optional_columns(tmp_path):
     a, b = read_sources(p)
     assert a == {"case_no": 7, "company_id": None, "name": "某公司", "landing_url": "https://www.example.com/esg/index.html",
                  "exchange": None, "stock_code": None, "allowed_domains": ["www.example.com"], "seed_urls": [],
-                 "notes": ""}
+                 "feeds": [], "notes": ""}
     assert b["case_no"] == 8
     assert b["allowed_domains"] == ["127.0.0.1", "cdn.example.org"]
     assert b["seed_urls"] == ["http://127.0.0.1:8765/x.pdf", "http://127.0.0.1:8765/esg/"]
@@ -30,7 +30,7 @@ def test_only_required_columns(tmp_path):
     p = write(tmp_path, "case_no,name,landing_url\n1,A,http://a.example/\n")
     assert read_sources(p) == [{"case_no": 1, "company_id": None, "name": "A", "landing_url": "http://a.example/",
                                 "exchange": None, "stock_code": None, "allowed_domains": ["a.example"],
-                                "seed_urls": [], "notes": ""}]
+                                "seed_urls": [], "feeds": [], "notes": ""}]
 
 
 def test_a_company_beyond_the_seed_cases_is_named_by_the_users_company_id(tmp_path):

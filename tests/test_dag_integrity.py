@@ -28,7 +28,7 @@ def test_every_dag_file_imports_without_errors(dagbag):
     assert dagbag.import_errors == {}
     files = {Path(d.fileloc).name for d in dagbag.dags.values()}
     assert files == {p.name for p in DAG_FILES}, "every file in dags/ defines a DAG"
-    assert set(dagbag.dags) == {"carbonwatch_nightly", "carbonwatch_reporting"}
+    assert set(dagbag.dags) == {"carbonwatch_nightly", "carbonwatch_reporting", "carbonwatch_disclosures"}
 
 
 @pytest.mark.parametrize("dag_file", [p.name for p in DAG_FILES])
@@ -44,7 +44,8 @@ def test_no_cycles_and_default_args(dagbag, dag_file):
         assert dag.default_args.get("execution_timeout") is not None
         assert dag.default_args.get("on_failure_callback") is not None
         assert dag.on_failure_callback is not None
-        assert dag.max_active_runs == 1 and dag.catchup is False
+        # carbonwatch_disclosures overlaps runs on purpose (apache/airflow#56050); its writers share the pool
+        assert (dag.max_active_runs == 1 or dag.dag_id == "carbonwatch_disclosures") and dag.catchup is False
         assert dag.dagrun_timeout is not None
         assert dag.doc_md
         for t in dag.tasks:
@@ -151,3 +152,20 @@ def test_airflow_variables_feed_the_settings(monkeypatch):
     monkeypatch.setenv("CARBONWATCH_WAREHOUSE", "/env/wh.duckdb")
     ctx = settings.resolve(got | {"sources": "/conf/s.csv"})
     assert (ctx["warehouse"], ctx["sources"]) == ("/data/wh.duckdb", "/conf/s.csv")
+
+
+def test_disclosures_dag_is_fed_by_an_asset_watcher_with_an_installed_event_trigger(dagbag):
+    from airflow.triggers.base import BaseEventTrigger
+
+    from carbonwatch.orchestration.trigger import DisclosureFeedTrigger
+    from common.settings import DUCKDB_POOL
+
+    dag = dagbag.dags["carbonwatch_disclosures"]
+    (asset,) = dag.timetable.asset_condition.objects
+    (watcher,) = asset.watchers
+    assert isinstance(watcher.trigger, BaseEventTrigger) and isinstance(watcher.trigger, DisclosureFeedTrigger)
+    classpath, kwargs = watcher.trigger.serialize()
+    assert classpath == "carbonwatch.orchestration.trigger.DisclosureFeedTrigger"  # importable by the triggerer
+    assert set(kwargs) == {"sources", "warehouse", "interval", "raw_dir"}
+    writers = {t.task_id for t in dag.tasks if t.pool == DUCKDB_POOL}
+    assert writers == {"prepare", "load", "detect_changes", "alert"}

@@ -202,3 +202,57 @@ def test_negative_control_bank_report_mentions_only_national_goals():
     text = ("随着我国提出“30·60”碳达峰碳中和目标，绿色金融迎来新的发展机遇。本行积极服务国家碳中和战略，"
             "荣获碳中和先锋奖，并为客户承销碳中和债券 20 亿元。")
     assert facts(text) == []
+
+
+# ---- whose goal: a state, a policy paper or an industry speaks (AmCham dual-carbon report)
+@pytest.mark.parametrize("text", [
+    # a head of state's pledge for the country (UPS case)
+    "在 2020 年 9 月的第七十五届联合国大会上，各国领导人围绕新冠疫情带来的挑战进行了讨论，习近平主席在一般性"
+    "辩论上发表重要讲话，并承诺中国将采取更加有力的政策和措施，力争于 2030 年前二氧化碳排放达到峰值，努力争取 "
+    "2060 年前实现碳中和。",
+    # a policy paper's goals, listed on over several sentences (LinkedIn case)
+    "2021 年 9 月发布的《国务院关于完整准确全面贯彻新发展理念做好碳达峰碳中和工作的意见》指出，到 2025 年，"
+    "绿色低碳循环发展的经济体系需要初步形成。单位国内生产总值二氧化碳排放比 2020 年下降 18%。到 2030 年，"
+    "实现碳达峰并稳中有降；2060 年，非化石能源消费比重达到 80% 以上，碳中和目标顺利实现。",
+    # other states' goals (the report's chapter on international practice)
+    "日本承诺，将此前 2050 年目标从排放量减少 80%改为实现碳中和。",
+    "英国提出，在2045 年实现净零排放，2050 年实现碳中和。",
+    "加拿大政府也明确提出，要在 2050年实现碳中和。",
+    "2020 年 9 月 16 日，欧盟委员会主席冯德莱恩发表《盟情咨文》，公布欧盟的减排目标：2030 年，欧盟的温室气体排放量"
+    "将比 1990 年至少减少 55%，到 2050 年，欧洲将成为世界第一个“碳中和”的大陆。",
+    "作为欧盟的重要工业成员之一，德国十分重视大力发展可再生能源技术，实现交通、供暖、工业等部门的广泛电气化，计划到 "
+    "2030 年和 2050 年，可再生能源发电量占比分别达到 65％和 80％，可再生能源消费占终端能源消费的比例分别达到 30％和 60％。",
+    # an industry's goal (the cotton council's case)
+    "在 2025 年，美国棉业希望将美国棉花生产中的用水量进一步减少 18%，能源消耗减少 15%，温室气体排放量减少 39%。",
+])
+def test_state_policy_and_industry_goals_are_not_the_companys(text):
+    assert facts(text) == []
+
+
+def test_company_named_after_its_country_is_not_a_state():
+    assert keys("中国宝武提出 2023 年力争实现碳达峰，2050 年力争实现碳中和。") == {
+        ("peak", 2023, None, "target"), ("carbon_neutral", 2050, None, "target")}
+
+
+def test_company_plan_named_like_a_policy_paper_is_the_companys():
+    text = "公司在发布的《南方电网公司碳达峰行动方案》中指出旨在到 2025 年全面建成数字电网，到 2030 年前率先实现公司自身排放达峰。"
+    assert keys(text) == {("peak", 2030, None, "target")}
+
+
+def test_ranges_count_at_their_lower_bound_and_flaring_is_not_emissions():
+    text = ("新的 2030 年中期温室气体减排计划包括：全公司的排放强度减少 20-30%、上游排放强度减少 40-50%、"
+            "全公司的燃除强度减少 60-70%。")
+    assert {(f.metric, f.year, f.value) for f in facts(text)} == {
+        ("interim_target", 2030, 20.0), ("interim_target", 2030, 40.0)}
+
+
+def test_reduction_worded_as_jianpai_and_product_power_draw():
+    assert keys("设定了以 2019 为基准年，在 2030 年前减排 46% 的长期目标。") == {
+        ("interim_target", 2030, 46.0, "target")}
+    text = ("高通公司的 2025 年目标是在其全球业务范围内，以 2014 年排放量为基准，实现“类别 1”和“类别 2”温室气体"
+            "排放减少 30%；旗舰产品骁龙移动平台产品功耗每年降低 10%；")
+    assert keys(text) == {("interim_target", 2025, 30.0, "target")}
+
+
+def test_carbon_footprint_to_zero_is_net_zero():
+    assert keys("HPE 承诺至 2050 年或更早时间实现全价值链碳足迹归零。") == {("net_zero", 2050, None, "target")}

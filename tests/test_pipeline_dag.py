@@ -54,9 +54,10 @@ def test_every_run_succeeds_despite_a_dead_site(pipeline):
 
 def test_companies_match_the_reports_own_table(pipeline):
     wh = pipeline["warehouse"]
-    assert q(wh, "SELECT count(*) FROM companies") == [(100,)]
-    assert dict(q(wh, "SELECT sector, count(*) FROM companies GROUP BY 1")) == SECTOR_COUNTS
-    assert dict(q(wh, "SELECT industry, count(*) FROM companies GROUP BY 1")) == INDUSTRY_COUNTS
+    # both seed reports: the 100-case report's 100 companies, 16 more from the AmCham report
+    assert q(wh, "SELECT report_no, count(*) FROM companies GROUP BY 1 ORDER BY 1") == [(1, 100), (2, 16)]
+    assert dict(q(wh, "SELECT sector, count(*) FROM companies WHERE report_no = 1 GROUP BY 1")) == SECTOR_COUNTS
+    assert dict(q(wh, "SELECT industry, count(*) FROM companies WHERE report_no = 1 GROUP BY 1")) == INDUSTRY_COUNTS
 
 
 def test_first_run_fetches_and_parses_every_company_without_alerts(pipeline):

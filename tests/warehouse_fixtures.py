@@ -19,11 +19,13 @@ from warehouse.loads import load_batch
 from warehouse.runs import bootstrap, finish_run, start_run
 
 
-def F(metric, year=None, value=None, base_year=None, scope=None, status="target", page=1, evidence=None) -> dict:
-    """A fact dict (the shape extractors produce)."""
+def F(metric, year=None, value=None, base_year=None, scope=None, status="target", page=1, evidence=None,
+      confidence=None, rule=None) -> dict:
+    """A fact dict (the shape extractors produce); `confidence` / `rule` only when given."""
     ev = evidence or f"{metric} {year or ''} {value if value is not None else ''} {scope or ''}".strip()
-    return {"metric": metric, "year": year, "value": value, "base_year": base_year, "scope": scope,
+    fact = {"metric": metric, "year": year, "value": value, "base_year": base_year, "scope": scope,
             "status": status, "page": page, "evidence": ev}
+    return fact | ({"confidence": confidence} if confidence is not None else {}) | ({"rule": rule} if rule else {})
 
 
 CASES = [
@@ -83,13 +85,14 @@ def batch(docs: list[Doc]) -> tuple[list[dict], list[dict], dict]:
 
 
 def run(con, run_id: str, docs: list[Doc], now: datetime | None = None,
-        on_step: Callable[[str], None] | None = None) -> dict:
+        on_step: Callable[[str], None] | None = None, threshold: float | None = None) -> dict:
     """One nightly run without Airflow: start, load, diff, close. `on_step` is handed to the
-    load and the diff (called inside their transactions with "documents", "facts", "history")."""
+    load and the diff (called inside their transactions with "documents", "facts", "history");
+    `threshold` is the review confidence (default: the setting)."""
     start_run(con, run_id, "fixtures", now=now)
     crawls, extractions, validated = batch(docs)
     counts = load_batch(con, run_id, crawls, extractions, validated, on_step=on_step)
-    counts |= update_history(con, run_id, now=now, on_step=on_step)
+    counts |= update_history(con, run_id, now=now, on_step=on_step, threshold=threshold)
     finish_run(con, run_id, counts)
     return counts
 

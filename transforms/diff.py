@@ -1,7 +1,10 @@
 """Diff a company's current targets against its target history.
 
 Pure functions (`targets_from_facts`, `diff_targets`) do the logic; warehouse.history applies
-the result inside the load transaction.
+the result inside the load transaction. Like is compared with like: a target key is metric +
+scope group, and what a target metric has achieved is a key of its own (transforms.normalize),
+so an achieved figure never "changes" a target. Such progress is history, not an alert; a goal
+that disappears while its achievement appears alerts once, as the goal changed to achieved.
 """
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from dataclasses import dataclass
 
 from common.metrics import METRICS
 from common.schema import Fact
-from transforms.normalize import canonical_value, scope_group, target_key
+from transforms.normalize import ACHIEVED_SUFFIX, canonical_value, is_progress, scope_group, target_key
 
 # A share or percentage that moves by no more than this many points is rounding, not a change.
 SHARE_TOLERANCE = 0.5
@@ -37,16 +40,25 @@ class Target:
     status: str | None = None
     base_year: int | None = None
     scope: str | None = None
+    confidence: float = 1.0  # the least confident fact behind the value (an accepted fact counts 1.0)
+    reviewed: bool = False   # an analyst accepted a fact behind the value (carbonwatch review)
 
 
 @dataclass
 class Change:
+    """One change of a target's history. `alerts` is False for progress (an achieved key);
+    `shown_change` / `shown_new` are what the alert says when it differs from the history step
+    (a withdrawn goal whose achievement appeared: "changed" to the achieved value)."""
+
     case_no: int
     key: str
     metric: str
     change: str  # changed | added | withdrawn
     old: Target | None
     new: Target | None
+    alerts: bool = True
+    shown_change: str | None = None
+    shown_new: Target | None = None
 
 
 def _kind(metric: str) -> str | None:
@@ -76,8 +88,13 @@ def targets_from_facts(facts: list[Fact], document_id: str | None = None) -> dic
         value = "; ".join(sorted({canonical_value(f) for f in group}))
         number = rep.value if isinstance(rep.value, (int, float)) and not isinstance(rep.value, bool) else None
         out[key] = Target(key, rep.metric, value, rep.year, number, rep.page, rep.evidence, document_id,
-                          rep.status, rep.base_year, scope_group(rep.scope))
+                          rep.status, rep.base_year, scope_group(rep.scope),
+                          min(_confidence(f) for f in group))
     return out
+
+
+def _confidence(f: Fact) -> float:
+    return 1.0 if f.confidence is None else float(f.confidence)
 
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?=%)")
@@ -117,4 +134,10 @@ def diff_targets(case_no: int, old: dict[str, Target], new: dict[str, Target]) -
             changes.append(Change(case_no, key, metric, "added", None, n))
         else:
             changes.append(Change(case_no, key, metric, "withdrawn", o, None))
+    moved = {ch.key for ch in changes}
+    for ch in changes:
+        ch.alerts = not is_progress(ch.key)
+        achieved = new.get(ch.key + ACHIEVED_SUFFIX)
+        if ch.change == "withdrawn" and achieved and ch.key + ACHIEVED_SUFFIX in moved:
+            ch.shown_change, ch.shown_new = "changed", achieved  # the goal was reached
     return changes

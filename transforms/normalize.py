@@ -3,7 +3,9 @@ dropped by the extractor; a re-load adds nothing because facts are keyed by `fac
 
 A company's *target* is identified by metric + normalised scope (its "target key"); its
 *value* is the canonical text of every fact under that key (e.g. '2050', '100% by 2030').
-History and change alerts work on these keys and values.
+What a target metric (kind year or percent) has already *achieved* is its own key
+(`interim_target|company|achieved`): progress is compared with progress, never with the target.
+History, change alerts and review decisions work on these keys and values.
 """
 from __future__ import annotations
 
@@ -51,8 +53,29 @@ def canonical_value(f: Fact) -> str:
         stage=spec.stages.get(f.status, f.status))
 
 
+# Kinds whose `status` says whether the value is a goal or a result: the two are different
+# numbers (a 45% reduction achieved is no 42% reduction target), so each gets its own key.
+# (A share is always achieved; SBTi's status is its value; RE100 membership has none.)
+GOAL_KINDS = ("year", "percent")
+ACHIEVED_SUFFIX = "|achieved"
+
+
 def target_key(f: Fact) -> str:
-    return f"{f.metric}|{scope_group(f.scope)}"
+    spec = METRICS.get(f.metric)
+    achieved = f.status == "achieved" and spec is not None and spec.kind in GOAL_KINDS
+    return f"{f.metric}|{scope_group(f.scope)}" + (ACHIEVED_SUFFIX if achieved else "")
+
+
+def is_progress(key: str) -> bool:
+    """An achieved value of a target metric: kept in history, never an alert of its own."""
+    return key.endswith(ACHIEVED_SUFFIX)
+
+
+def review_id(case_no: int, key: str, value: str) -> str:
+    """One review decision per company, target and value: the same value re-extracted from a
+    later document is the same item (a rejected value stays rejected)."""
+    payload = json.dumps([case_no, key, value], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 def fact_id(document_id: str, f: Fact) -> str:

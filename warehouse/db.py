@@ -21,11 +21,21 @@ def schema_sql() -> str:
 # The schema marker: a carbonwatch warehouse says so, with its schema version. A file without it
 # is someone else's DuckDB file and is never written to.
 MARKER = "carbonwatch_schema"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 # version -> statements that take a warehouse of the version before to it (run in order, in the
 # same transaction as the marker's update; the next version adds its entry here)
 MIGRATIONS: dict[int, list[str]] = {
     2: ["ALTER TABLE runs ADD COLUMN IF NOT EXISTS error VARCHAR"],
+    # seed reports as data: companies of a later seed report have no 100-case sector/industry
+    3: ["ALTER TABLE companies ADD COLUMN IF NOT EXISTS report_no INTEGER",
+        "ALTER TABLE companies ADD COLUMN IF NOT EXISTS name_variants VARCHAR[]",
+        "ALTER TABLE companies ALTER COLUMN sector DROP NOT NULL",
+        "ALTER TABLE companies ALTER COLUMN industry DROP NOT NULL"],
+    # companies of the user's sources (company_id), beyond the seed reports' cases
+    4: ["ALTER TABLE companies ADD COLUMN IF NOT EXISTS company_id VARCHAR",
+        "ALTER TABLE companies ADD COLUMN IF NOT EXISTS exchange VARCHAR",
+        "ALTER TABLE companies ADD COLUMN IF NOT EXISTS stock_code VARCHAR",
+        "ALTER TABLE companies ALTER COLUMN report_pages DROP NOT NULL"],
 }
 # the tables of a warehouse made before the marker existed (version 1)
 _V1_TABLES = {"runs", "companies", "documents", "document_urls", "fetch_log", "facts", "quarantined_facts",

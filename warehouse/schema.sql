@@ -20,28 +20,53 @@ CREATE TABLE IF NOT EXISTS runs (
 
 CREATE TABLE IF NOT EXISTS companies (
     case_no      INTEGER PRIMARY KEY,          -- company key: 1-100 = k-th 公司简介 of the 100-case report;
-                                               -- above the seed cases: companies of the user's sources
+                                               -- 101.. companies first seen in a later seed report or
+                                               -- in the user's sources (company_id)
     name         VARCHAR NOT NULL,
-    sector       VARCHAR,                      -- from the seed report (NULL for a sources-only company)
+    sector       VARCHAR,                      -- the 100-case report's classification (NULL otherwise)
     industry     VARCHAR,
-    report_pages INTEGER[],                    -- pages of the case in the report
+    report_pages INTEGER[],                    -- pages of the case in its report (NULL: a sources-only company)
     landing_url  VARCHAR,                      -- from the sources file, when one was given
     baseline_run_id VARCHAR,                   -- run whose targets became the baseline (raised no alerts)
     loaded_at    TIMESTAMP NOT NULL,
+    report_no    INTEGER,                      -- seed report that first listed the company (NULL: none, or a warehouse older than schema 3)
+    name_variants VARCHAR[],                   -- comparable forms of its names (transforms.names)
     company_id   VARCHAR UNIQUE,               -- the user's id (sources column company_id); NULL for seed cases
     exchange     VARCHAR,                      -- from the sources file (optional)
     stock_code   VARCHAR
 );
--- warehouses made before sources-only companies (no-ops on a new file)
-ALTER TABLE companies ADD COLUMN IF NOT EXISTS company_id VARCHAR;
-ALTER TABLE companies ADD COLUMN IF NOT EXISTS exchange VARCHAR;
-ALTER TABLE companies ADD COLUMN IF NOT EXISTS stock_code VARCHAR;
-ALTER TABLE companies ALTER COLUMN sector DROP NOT NULL;
-ALTER TABLE companies ALTER COLUMN industry DROP NOT NULL;
-ALTER TABLE companies ALTER COLUMN report_pages DROP NOT NULL;
 -- The document the company's targets were last diffed against: the same document again
 -- cannot change its history, so detect_changes skips it (warehouses made before it get it here).
 ALTER TABLE companies ADD COLUMN IF NOT EXISTS diffed_document_id VARCHAR;
+-- The company's baseline report: a re-diff of it (after a review decision) raises no alert either.
+ALTER TABLE companies ADD COLUMN IF NOT EXISTS baseline_document_id VARCHAR;
+
+-- The seed reports a warehouse was bootstrapped from, each also a row of documents.
+CREATE TABLE IF NOT EXISTS reports (
+    report_no   INTEGER PRIMARY KEY,           -- 1: the 100-case report (the v_report_tables view reproduces its tables); 2..: later seed reports
+    title       VARCHAR NOT NULL,              -- the PDF's title
+    publisher   VARCHAR,                       -- the organisation the report names itself by (signature or running footer)
+    year        INTEGER,                       -- the report's year
+    sha256      VARCHAR NOT NULL UNIQUE,       -- of the file; = documents.document_id
+    file_path   VARCHAR,
+    pages       INTEGER,
+    cases       INTEGER NOT NULL,
+    run_id      VARCHAR NOT NULL,              -- the bootstrap run that loaded it
+    loaded_at   TIMESTAMP NOT NULL
+);
+
+-- Every case of every seed report and the company it is about: one company, several cases.
+CREATE TABLE IF NOT EXISTS report_cases (
+    report_no      INTEGER NOT NULL,
+    report_case_no INTEGER NOT NULL,           -- k-th case of that report
+    case_no        INTEGER NOT NULL,           -- the company (companies.case_no)
+    name           VARCHAR NOT NULL,           -- the company's name in that report
+    title          VARCHAR,                    -- the case's title, for reports whose cases have one
+    pages          INTEGER[] NOT NULL,
+    facts          INTEGER NOT NULL,
+    matched_on     VARCHAR,                    -- the name form shared with a company of an earlier report
+    PRIMARY KEY (report_no, report_case_no)
+);
 
 CREATE TABLE IF NOT EXISTS documents (
     document_id   VARCHAR PRIMARY KEY,         -- sha256 of the bytes; 'url:<sha256 of url>' when never fetched
@@ -154,6 +179,10 @@ ALTER TABLE target_history ADD COLUMN IF NOT EXISTS scope VARCHAR;
 ALTER TABLE target_history ADD COLUMN IF NOT EXISTS report_year INTEGER;
 ALTER TABLE target_history ADD COLUMN IF NOT EXISTS closed_by_document_id VARCHAR;
 ALTER TABLE target_history ADD COLUMN IF NOT EXISTS closed_run_id VARCHAR;
+-- how sure the value is (its least confident fact; an accepted fact counts 1.0) and whether an
+-- analyst accepted a fact behind it: an accepted value yields only to evidence as confident
+ALTER TABLE target_history ADD COLUMN IF NOT EXISTS confidence DOUBLE;
+ALTER TABLE target_history ADD COLUMN IF NOT EXISTS reviewed BOOLEAN;
 
 CREATE TABLE IF NOT EXISTS alerts (
     alert_id        VARCHAR PRIMARY KEY,       -- hash of company, target, old, new: one change alerts once
@@ -182,4 +211,107 @@ CREATE TABLE IF NOT EXISTS alert_deliveries (
     delivered_at TIMESTAMP NOT NULL,
     detail       VARCHAR,                      -- e.g. the outbox file or the receiving host (never a secret)
     PRIMARY KEY (alert_id, channel)            -- one change reaches one channel once
+);
+
+-- What each source (a seed report or a company's own report) says of each company's
+-- targets, one row per target key: the same target told differently by two sources is a
+-- source conflict (v_source_conflicts), not a change. Filled from facts by every history update.
+CREATE TABLE IF NOT EXISTS source_targets (
+    case_no     INTEGER NOT NULL,
+    document_id VARCHAR NOT NULL,
+    target_key  VARCHAR NOT NULL,
+    metric      VARCHAR NOT NULL,
+    value       VARCHAR NOT NULL,              -- canonical text, as in target_history
+    year        INTEGER,
+    number      DOUBLE,
+    status      VARCHAR,
+    base_year   INTEGER,
+    scope       VARCHAR,
+    page        INTEGER,
+    evidence    VARCHAR,
+    PRIMARY KEY (case_no, document_id, target_key)
+);
+
+-- Streaming (carbonwatch watch, DAG carbonwatch_disclosures): every disclosure a feed announced,
+-- once. The same announcement polled again (same source_id) is the same row; the same document
+-- announced by two feeds (same url) is recorded as a duplicate of the first.
+CREATE TABLE IF NOT EXISTS disclosures (
+    source_id     VARCHAR PRIMARY KEY,         -- kind:announcement id, e.g. cninfo:1219..., rss:<guid>
+    feed          VARCHAR NOT NULL,            -- the feed it came from, e.g. cninfo:<code>, rss:<url>
+    case_no       INTEGER NOT NULL,
+    company       VARCHAR,
+    url           VARCHAR NOT NULL,            -- the announced document
+    title         VARCHAR,
+    published_at  TIMESTAMP NOT NULL,          -- UTC, as the feed says
+    first_seen_at TIMESTAMP NOT NULL,          -- UTC, when a poll first saw it
+    status        VARCHAR NOT NULL,            -- pending | done | failed | gave_up | duplicate
+    attempts      INTEGER NOT NULL,            -- times it went through the stages
+    run_id        VARCHAR,                     -- the run that last processed it
+    document_id   VARCHAR,                     -- documents.document_id of its bytes
+    duplicate_of  VARCHAR,                     -- source_id of the first disclosure of the same url
+    facts         INTEGER,                     -- facts extracted from it
+    alerts        INTEGER,                     -- alerts its document raised
+    error         VARCHAR,                     -- why it failed (fetch or parse)
+    processed_at  TIMESTAMP,                   -- UTC, alerts delivered and facts loaded
+    latency_s     DOUBLE,                      -- processed_at - published_at
+    claimed_by    VARCHAR,                     -- who is processing it: the watcher, or an Airflow run id
+    claimed_at    TIMESTAMP                    -- a claim older than the lease (10 min) may be taken over
+);
+
+-- One row per feed: how far it is processed, and how its polls went. Every disclosure published
+-- at or before cursor_published_at is processed (done, duplicate or given up): a restart polls
+-- from there and neither loses nor repeats one.
+CREATE TABLE IF NOT EXISTS feed_cursors (
+    feed                VARCHAR PRIMARY KEY,
+    case_no             INTEGER,
+    cursor_published_at TIMESTAMP,
+    cursor_source_id    VARCHAR,
+    polls               BIGINT NOT NULL,
+    errors              BIGINT NOT NULL,       -- polls that failed (HTTP error, HTML, garbage JSON, ...)
+    last_polled_at      TIMESTAMP,
+    last_ok_at          TIMESTAMP,
+    last_error          VARCHAR
+);
+
+-- The review list: facts below the review confidence (and facts that would overwrite an accepted
+-- value) change no target and raise no alert; each waits here for an analyst's decision.
+-- One row per company + target + value, so a decision holds for that value in every later report.
+CREATE TABLE IF NOT EXISTS review_items (
+    review_id     VARCHAR PRIMARY KEY,         -- hash of case_no, target_key, value (16 hex)
+    case_no       INTEGER NOT NULL,
+    company       VARCHAR,
+    metric        VARCHAR NOT NULL,
+    target_key    VARCHAR NOT NULL,
+    value         VARCHAR NOT NULL,            -- canonical value of the fact, as in target_history
+    status        VARCHAR NOT NULL,            -- pending | accepted | rejected | superseded (no longer in the current report)
+    reason        VARCHAR NOT NULL,            -- why it waits, e.g. 'confidence 0.40 < 0.6'
+    confidence    DOUBLE,
+    rule          VARCHAR,
+    fact_id       VARCHAR,                     -- the latest fact with this value (facts.fact_id)
+    document_id   VARCHAR,
+    page          INTEGER,
+    evidence      VARCHAR,
+    change        VARCHAR,                     -- what accepting it would do to the target: changed | added | NULL (nothing)
+    old_value     VARCHAR,
+    new_value     VARCHAR,
+    would_alert   BOOLEAN NOT NULL,            -- accepting it would raise that alert (not for a baseline or progress)
+    first_run_id  VARCHAR NOT NULL,
+    first_seen_at TIMESTAMP NOT NULL,
+    last_run_id   VARCHAR NOT NULL,
+    last_seen_at  TIMESTAMP NOT NULL,
+    decided_at    TIMESTAMP,
+    reviewer      VARCHAR,
+    note          VARCHAR
+);
+
+-- Every accept / reject, in order (an item can be decided again; the last decision holds).
+CREATE TABLE IF NOT EXISTS review_decisions (
+    review_id   VARCHAR NOT NULL,              -- review_items.review_id
+    decision    VARCHAR NOT NULL,              -- accepted | rejected
+    reviewer    VARCHAR,
+    note        VARCHAR,
+    decided_at  TIMESTAMP NOT NULL,
+    run_id      VARCHAR NOT NULL,              -- review-<time>: history rows and alerts the decision made carry it
+    history_rows INTEGER,
+    alerts      INTEGER
 );

@@ -84,7 +84,8 @@ VIEWS = {
                    EXISTS (SELECT 1 FROM target_history h WHERE h.case_no = c.case_no AND h.is_current
                            AND h.metric IN (""" + _in(s.name for s in METRIC_TABLE if s.kind == "share") + """)
                            AND coalesce(h.number, 0) > 0) AS uses_green_power
-            FROM companies c WHERE c.report_pages IS NOT NULL),  -- the report's cases, not the sources' own companies
+            FROM companies c  -- the 100-case report's cases: not a later report's, not the sources' own companies
+            WHERE coalesce(c.report_no, 1) = 1 AND c.report_pages IS NOT NULL),
         total AS (SELECT count(*) AS n FROM flags)
         SELECT 'companies_by_sector' AS report_table, sector, NULL::VARCHAR AS industry, count(*) AS companies,
                NULL::BIGINT AS with_metric, round(100.0 * count(*) / any_value(total.n), 1) AS pct
@@ -103,6 +104,47 @@ VIEWS = {
                count(*) FILTER (WHERE uses_green_power),
                round(100.0 * count(*) FILTER (WHERE uses_green_power) / count(*), 1)
         FROM flags GROUP BY ROLLUP (sector)
+    """,
+    # every case of every seed report, with its report and the company it is about
+    "v_report_cases": """
+        SELECT r.report_no, r.title AS report, r.publisher, r.year AS report_year, rc.report_case_no,
+               rc.name AS name_in_report, rc.title AS case_title, rc.case_no, c.name AS company,
+               rc.pages, rc.facts, rc.matched_on,
+               count(*) OVER (PARTITION BY rc.case_no) AS cases_of_company
+        FROM report_cases rc JOIN reports r USING (report_no) JOIN companies c USING (case_no)
+    """,
+    # per company and target, the value of its latest source (newest report year, then fetch
+    # time) and where it came from; `sources` = how many sources state the target
+    "v_latest_targets": """
+        WITH s AS (
+            SELECT s.*, d.report_year, coalesce(r.title, d.title, d.url) AS source, d.url AS source_url,
+                   r.report_no, row_number() OVER (PARTITION BY s.case_no, s.target_key
+                       ORDER BY d.report_year DESC NULLS LAST, d.fetched_at DESC NULLS LAST, s.document_id) AS rank,
+                   count(*) OVER (PARTITION BY s.case_no, s.target_key) AS sources
+            FROM source_targets s JOIN documents d USING (document_id)
+            LEFT JOIN reports r ON r.sha256 = s.document_id)
+        SELECT s.case_no, c.name AS company, s.metric, s.target_key, s.scope, s.value, s.year, s.number,
+               s.status, s.base_year, s.document_id, s.source, s.source_url,
+               CASE WHEN s.report_no IS NULL THEN 'company report' ELSE 'seed report' END AS source_kind,
+               s.report_no, s.report_year, s.page, s.evidence, s.sources
+        FROM s JOIN companies c USING (case_no) WHERE s.rank = 1
+    """,
+    # a seed report and another source (a later seed report or a company report) telling
+    # the same target of a company differently: listed, never alerted
+    "v_source_conflicts": """
+        SELECT a.case_no, c.name AS company, a.metric, a.target_key,
+               ra.title AS source, ra.year AS source_year, a.value, a.page, a.evidence,
+               coalesce(rb.title, db.title, db.url) AS other_source, db.report_year AS other_year,
+               CASE WHEN rb.report_no IS NULL THEN 'company report' ELSE 'seed report' END AS other_kind,
+               b.value AS other_value, b.page AS other_page, b.evidence AS other_evidence,
+               a.document_id, b.document_id AS other_document_id
+        FROM source_targets a JOIN reports ra ON ra.sha256 = a.document_id
+        JOIN source_targets b ON b.case_no = a.case_no AND b.target_key = a.target_key
+             AND b.document_id <> a.document_id AND b.value <> a.value
+        JOIN documents db ON db.document_id = b.document_id
+        LEFT JOIN reports rb ON rb.sha256 = b.document_id
+        JOIN companies c ON c.case_no = a.case_no
+        WHERE rb.report_no IS NULL OR rb.report_no > ra.report_no
     """,
 }
 

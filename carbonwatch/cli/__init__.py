@@ -2,12 +2,14 @@
 
 pipeline.py  cases, extract, run, mirror, demo (the writers and the extraction)
 analyst.py   summary, query, alerts, export, report (read the warehouse's snapshot)
+stream.py    watch, sources check (disclosure feeds)
+review.py    review (list the facts waiting for review; accept / reject write, then publish the snapshot)
 """
 from __future__ import annotations
 
 import click
 
-from carbonwatch.cli import analyst, pipeline
+from carbonwatch.cli import analyst, pipeline, review, stream
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,5 +19,6 @@ def main() -> None:
 
 
 for command in (pipeline.cases, pipeline.extract, pipeline.run, pipeline.mirror, pipeline.demo,
-                analyst.summary, analyst.query, analyst.alerts, analyst.export, analyst.report):
+                analyst.summary, analyst.query, analyst.alerts, analyst.export, analyst.report, review.review,
+                stream.watch, stream.sources):
     main.add_command(command)

@@ -14,9 +14,12 @@ def _emit(obj: dict) -> None:
 @click.command()
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False))
 def cases(pdf: str) -> None:
-    """Print one JSON object per company case of the 100-case report PDF.
+    """Print one JSON object per company case of a seed report PDF.
 
-    {"case_no", "name", "sector", "industry", "pages": [...], "facts": [...]}
+    {"case_no", "name", "sector", "industry", "pages": [...], "facts": [...]}: the 100-case
+    report (cases headed by name / sector / industry and 公司简介); a report of titled cases
+    ("公司：标题", listed in a numbered case list, e.g. the AmCham dual-carbon report) adds
+    "title", with sector and industry null.
     """
     from extractors.cases import case_record, segment_cases
 
@@ -52,10 +55,11 @@ def extract(pdfs: tuple[str, ...]) -> None:
     sys.exit(1 if failed else 0)
 
 
-def _run_conf(sources, warehouse, report, raw_dir) -> dict:
+def _run_conf(sources, warehouse, report, raw_dir, second_report=None) -> dict:
     from common import settings
 
-    return settings.resolve({"sources": sources, "warehouse": warehouse, "report": report, "raw_dir": raw_dir})
+    return settings.resolve({"sources": sources, "warehouse": warehouse, "report": report, "raw_dir": raw_dir,
+                             "second_report": second_report})
 
 
 def preflight(conf: dict) -> None:
@@ -76,6 +80,9 @@ def preflight(conf: dict) -> None:
     if version is None and not Path(conf["report"]).is_file():
         raise click.ClickException(f"a new warehouse is bootstrapped from the 100-case report: {conf['report']} "
                                    "not found (--report or CARBONWATCH_REPORT)")
+    if version is None and conf.get("second_report") and not Path(conf["second_report"]).is_file():
+        raise click.ClickException(f"a new warehouse also loads the second seed report: {conf['second_report']} "
+                                   "not found (--second-report, CARBONWATCH_SECOND_REPORT, or 'none')")
 
 
 EXIT_BUSY = 75  # EX_TEMPFAIL: another writer holds the warehouse; try again later
@@ -85,11 +92,13 @@ EXIT_BUSY = 75  # EX_TEMPFAIL: another writer holds the warehouse; try again lat
 @click.option("--sources", type=click.Path(exists=True, dir_okay=False), help="Sources CSV: case_no,name,landing_url[,allowed_domains,seed_urls,notes]. Default: sources/mirror.csv.")
 @click.option("--warehouse", type=click.Path(dir_okay=False), help="DuckDB file; a new one is first loaded with the report's 100 cases. Default: var/warehouse.duckdb.")
 @click.option("--report", type=click.Path(exists=True, dir_okay=False), help="The 100-case report PDF (bootstrap source).")
+@click.option("--second-report", help="A second seed report of titled cases loaded with it into a new warehouse "
+              "(default: ../shared/reports/amcham-dual-carbon.zh.pdf; 'none': only the 100-case report).")
 @click.option("--raw-dir", type=click.Path(file_okay=False), help="Where fetched documents are stored, content-addressed.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Airflow's task logs (default: var/logs/run-<time>.log).")
 @click.option("--verbose", is_flag=True, help="Show Airflow's task logs instead of writing them to the log file.")
 @click.option("--wait", "lock_wait", type=float, default=None, help="Seconds to wait for another run on the same warehouse to finish (default: $CARBONWATCH_LOCK_WAIT or 0).")
-def run(sources, warehouse, report, raw_dir, log_file, verbose, lock_wait) -> None:
+def run(sources, warehouse, report, second_report, raw_dir, log_file, verbose, lock_wait) -> None:
     """Run the nightly DAG (carbonwatch_nightly) once, in-process, over SOURCES.
 
     Exits 0 when the run completed, even if some documents failed: failures are rows in the
@@ -107,7 +116,7 @@ def run(sources, warehouse, report, raw_dir, log_file, verbose, lock_wait) -> No
     from warehouse.db import connect
     from warehouse.guard import WarehouseBusy, end_run, writer_lock
 
-    conf = _run_conf(sources, warehouse, report, raw_dir)
+    conf = _run_conf(sources, warehouse, report, raw_dir, second_report)
     preflight(conf)
     log = None if verbose else Path(log_file or settings.var_dir() / "logs" / f"run-{datetime.now():%Y%m%dT%H%M%S}.log")
     wait = settings.lock_wait() if lock_wait is None else lock_wait

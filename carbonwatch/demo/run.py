@@ -20,17 +20,18 @@ def run_demo(report: str | None, var: str | None, port: int, echo=print) -> int:
 
     conf = settings.resolve({"report": report})
     var = Path(var or settings.var_dir() / "demo").resolve()
-    for old in ("warehouse.duckdb", "raw", "mirror", "alerts", "logs"):
+    for old in ("warehouse.duckdb", "raw", "mirror", "alerts", "logs", "edition1.duckdb", "stream-alerts"):
         target = var / old
         if target.is_dir():
             shutil.rmtree(target)
         elif target.exists():
             target.unlink()
     started = time.monotonic()
-    echo(f"1/5 segmenting the report into its cases: {conf['report']}")
+    echo(f"1/6 segmenting the report into its cases: {conf['report']}")
     cases = segment_cases(conf["report"])
-    echo(f"    {len(cases)} cases")
-    echo(f"2/5 building the offline mirror (edition 2 changes {len(EDITION2_EDITS)} targets)")
+    echo(f"    {len(cases)} cases" + (f"; a new warehouse also loads the second seed report {conf['second_report']}"
+                                        if conf.get("second_report") else ""))
+    echo(f"2/6 building the offline mirror (edition 2 changes {len(EDITION2_EDITS)} targets)")
     roots = build_mirror(cases, var / "mirror")
     try:
         server = MirrorServer(roots[1], port=port).start()
@@ -48,13 +49,15 @@ def run_demo(report: str | None, var: str | None, port: int, echo=print) -> int:
             (("edition 1 (new warehouse: bootstrap + first crawl)", 1), ("edition 2 (changed targets)", 2),
              ("edition 2 again (nothing changed)", 2)), start=3):
             server.root = roots[edition]
-            echo(f"{min(step, 5)}/5 nightly run on {label} …")
+            echo(f"{step}/6 nightly run on {label} …")
             t0 = time.monotonic()
             states.append(run_nightly(conf, var / "logs" / f"run{step - 2}.log"))
             con = connect(conf["warehouse"], read_only=True)
             last = runs_table(con)[-1]
             con.close()
             echo(f"    {time.monotonic() - t0:.0f}s with Airflow start-up — {run_line(last)}")
+            if edition == 1:  # the streaming act starts from here: every company's baseline
+                shutil.copy(conf["warehouse"], var / "edition1.duckdb")
     finally:
         server.stop()
     echo("")
@@ -77,4 +80,13 @@ def run_demo(report: str | None, var: str | None, port: int, echo=print) -> int:
     echo("query it (read-only snapshot):")
     echo(f"  .venv/bin/carbonwatch query -w {conf['warehouse']} "
          "\"SELECT company, metric, old_value, new_value, new_evidence FROM v_target_changes\"")
-    return 0 if all(s == "success" for s in states) and idle else 1
+    echo(f"  .venv/bin/carbonwatch query -w {conf['warehouse']} "
+         "\"SELECT report, report_case_no, name_in_report, company, case_no FROM v_report_cases WHERE cases_of_company > 1\"")
+    from carbonwatch.demo.stream import streaming_act
+
+    echo(f"6/6 streaming: the edition-2 reports arrive one by one on a loopback feed (RSS + cninfo-shaped JSON); "
+         f"`carbonwatch watch` on a copy of the warehouse after run 1 …")
+    act = streaming_act(var / "edition1.duckdb", roots, {c.case_no: c.name for c in cases}, var, conf, echo=echo)
+    echo(f"    streaming alerts: {act['alerts']} for {act['expected']} disclosures "
+         f"({'each alerted' if act['ok'] else 'NOT all alerted'}); warehouse {var / 'stream.duckdb'}")
+    return 0 if all(s == "success" for s in states) and idle and act["ok"] else 1

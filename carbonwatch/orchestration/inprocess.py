@@ -27,3 +27,19 @@ def run_in_process(conf: dict, run_id: str, workers: int = 1, lap=None) -> dict:
     counts = alert(ctx, counts, webhook_url=(conf or {}).get("alert_webhook"))
     lap("alert")
     return counts
+
+
+def stream_run(ctx: dict, run_id: str, disclosures: list[dict], stop=None, retry_after: float | None = None) -> list[dict]:
+    """Disclosures a feed announced through the same task bodies as the nightly, in this process:
+    fetch and extract each (stopping between documents when `stop` is set), then validate,
+    load, detect_changes, alert, and record each outcome in the disclosures log. Returns the
+    log's rows of the processed disclosures (the rest stay pending)."""
+    from carbonwatch.orchestration.tasks import (claim_disclosures, disclosure_items, fetch_extract_disclosures,
+                                                 finish_disclosures)
+
+    ctx = prepare(ctx, run_id) | {"streaming": True}
+    todo = claim_disclosures(ctx, disclosures, retry_after, owner="watch")  # one watcher per warehouse
+    work = fetch_extract_disclosures(ctx, disclosure_items(ctx, todo), stop)
+    counts = load(ctx, work["fetched"], work["extracted"], validate(ctx, work["extracted"]))
+    alert(ctx, detect_changes(ctx, counts))
+    return finish_disclosures(ctx, work)

@@ -33,8 +33,8 @@ def stop_point(step: str) -> None:
 
 
 def prepare(conf: dict | None, run_id: str) -> dict:
-    """Resolve settings, bootstrap a new warehouse from the 100-case report, register the
-    sources' own companies (company_id rows), open the run. A bad sources file raises ValueError."""
+    """Resolve settings, bootstrap a new warehouse from the seed reports, register the sources'
+    own companies (company_id rows), open the run. A bad sources file raises ValueError."""
     stop_point("prepare")
     from extractors.sources import read_sources
     from warehouse.companies import register_companies
@@ -46,7 +46,8 @@ def prepare(conf: dict | None, run_id: str) -> dict:
     con = connect(ctx["warehouse"])  # refuses someone else's DuckDB file before writing to it
     try:
         if not is_bootstrapped(con):
-            bootstrap_warehouse(con, ctx["report"], gx_root=settings.gx_root(ctx), run_name=f"bootstrap-{run_id}")
+            bootstrap_warehouse(con, ctx["report"], gx_root=settings.gx_root(ctx), run_name=f"bootstrap-{run_id}",
+                                second_report=ctx.get("second_report"))
         register_companies(con, sources, utcnow())
         ctx["max_company_key"] = con.execute("SELECT max(case_no) FROM companies").fetchall()[0][0]
         start_run(con, run_id, ctx["sources"])
@@ -55,21 +56,36 @@ def prepare(conf: dict | None, run_id: str) -> dict:
     return ctx
 
 
-def bootstrap_warehouse(con, report: str, gx_root: str | None = None, run_name: str | None = None) -> dict:
+def bootstrap_warehouse(con, report: str, gx_root: str | None = None, run_name: str | None = None,
+                        second_report: str | None = None) -> dict:
+    """Load a new warehouse from the 100-case report and, when given, a second seed report
+    (its cases' companies matched to the first report's by name, or added)."""
     from expectations.validate import validate_companies
-    from extractors.cases import case_record, segment_cases
+    from extractors.cases import case_record, report_info, segment_cases
+    from transforms.names import text_aliases
     from warehouse.db import utcnow
     from warehouse.runs import bootstrap
 
-    if not Path(report).is_file():
-        raise FileNotFoundError(f"the 100-case report is needed to bootstrap a new warehouse: {report} not found "
-                                "(set CARBONWATCH_REPORT)")
-    records = [case_record(c) for c in segment_cases(report)]
+    def seed(path: str, which: str) -> tuple[list[dict], dict]:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"the {which} is needed to bootstrap a new warehouse: {path} not found")
+        cases = segment_cases(path)
+        records = []
+        for c in cases:
+            text = "".join(t for _, t in c.chunks)
+            aliases = {a for n in (c.name, getattr(c, "profile_name", None)) if n for a in text_aliases(n, text)}
+            records.append(case_record(c) | {"aliases": sorted(aliases | {getattr(c, "profile_name", None) or c.name})})
+        return records, report_info(path, cases)
+
+    records, meta = seed(report, "100-case report (CARBONWATCH_REPORT)")
     failed = [r for r in validate_companies(records, gx_root=gx_root, run_name=run_name) if not r["success"]]
     if failed:
         raise ValueError("the report's cases failed validation: " + "; ".join(r["expectation"] for r in failed))
-    counts = bootstrap(con, report, records, run_id=f"bootstrap-{utcnow():%Y%m%dT%H%M%S}")
-    log.info("bootstrapped the warehouse from %s: %s", report, counts)
+    more = [(second_report, *seed(second_report, "second seed report (CARBONWATCH_SECOND_REPORT)"))] \
+        if second_report else []
+    counts = bootstrap(con, report, records, run_id=f"bootstrap-{utcnow():%Y%m%dT%H%M%S}", meta=meta,
+                       more_reports=more)
+    log.info("bootstrapped the warehouse from %s: %s", ", ".join([report] + [m[0] for m in more]), counts)
     return counts
 
 
@@ -79,22 +95,13 @@ def discover(ctx: dict) -> list[dict]:
     stop_point("discover")
     from carbonwatch.orchestration.shards import plan_shards, run_dir, write_jsonl
     from extractors.sources import read_sources
-    from warehouse.db import connect, rows
 
     sources = read_sources(ctx["sources"], settings.max_sources())
-    con = connect(ctx["warehouse"], read_only=True)  # prepare created it; discover only reads
-    try:
-        known_cases = {r[0] for r in con.execute("SELECT case_no FROM companies").fetchall()}
-        by_company_id = dict(con.execute(
-            "SELECT company_id, case_no FROM companies WHERE company_id IS NOT NULL").fetchall())
-        known: dict[int, dict] = {}  # case_no -> {url: validators and sha256 last seen there}
-        for r in rows(con, "SELECT u.case_no, u.url, u.etag, u.last_modified, u.document_id AS sha256, d.error "
-                           "FROM document_urls u LEFT JOIN documents d USING (document_id)"):
-            known.setdefault(r.pop("case_no"), {})[r["url"]] = r
-    finally:
-        con.close()
+    known_cases, known, by_company_id = _known_documents(ctx)
     items = []
     for s in sources:
+        if not s["landing_url"]:
+            continue  # rows with feeds only are watched, not crawled
         if s["case_no"] is None:
             s["case_no"] = by_company_id.get(s["company_id"])
         items.append({"source": s, "known": known.get(s["case_no"], {}),
@@ -105,6 +112,25 @@ def discover(ctx: dict) -> list[dict]:
         shards.append({"shard": i, "companies": write_jsonl(path, (items[j] for j in part)), "path": str(path)})
     log.info("%d companies in %d shards", len(items), len(shards))
     return shards
+
+
+def _known_documents(ctx: dict) -> tuple[set[int], dict[int, dict], dict[str, int]]:
+    """The companies' keys, per company {url: validators and sha256 last seen there}, and the
+    keys of the sources' own companies by their company_id."""
+    from warehouse.db import connect, rows
+
+    con = connect(ctx["warehouse"], read_only=True)  # prepare created it; this only reads
+    try:
+        known_cases = {r[0] for r in con.execute("SELECT case_no FROM companies").fetchall()}
+        by_company_id = dict(con.execute(
+            "SELECT company_id, case_no FROM companies WHERE company_id IS NOT NULL").fetchall())
+        known: dict[int, dict] = {}  # case_no -> {url: validators and sha256 last seen there}
+        for r in rows(con, "SELECT u.case_no, u.url, u.etag, u.last_modified, u.document_id AS sha256, d.error "
+                           "FROM document_urls u LEFT JOIN documents d USING (document_id)"):
+            known.setdefault(r.pop("case_no"), {})[r["url"]] = r
+    finally:
+        con.close()
+    return known_cases, known, by_company_id
 
 
 def _in_threads(ctx: dict, work, items: list) -> list:
@@ -119,8 +145,8 @@ def _in_threads(ctx: dict, work, items: list) -> list:
 
 
 def fetch(ctx: dict, shard: dict) -> dict:
-    """Crawl a shard's companies; their results go to the work folder. Site faults are
-    recorded per company and document, never raised."""
+    """Crawl a shard's companies (or fetch its announced disclosures); the results go to the work
+    folder. Site faults are recorded per company and document, never raised."""
     from carbonwatch.orchestration.shards import read_jsonl, stage_path, write_jsonl
 
     items = list(read_jsonl(shard["path"]))
@@ -139,12 +165,48 @@ def fetch(ctx: dict, shard: dict) -> dict:
             "failed": sum(d.get("status") == "failed" for d in docs) + sum(bool(c.get("error")) for c in crawls)}
 
 
+def disclosure_items(ctx: dict, disclosures: list[dict]) -> list[dict]:
+    """The fetch stage's items for disclosures a feed announced (streaming): like discover's,
+    with the company's known documents, so the same bytes at another URL are not new."""
+    from extractors.feeds import trusted_hosts
+
+    known_cases, known, _ = _known_documents(ctx)
+    return [{"disclosure": d, "known": known.get(d["case_no"], {}), "unknown_case": d["case_no"] not in known_cases,
+             "trusted_hosts": trusted_hosts(d["feed"])} for d in disclosures]
+
+
+def fetch_extract_disclosures(ctx: dict, items: list[dict], stop=None) -> dict:
+    """Streaming: each announced disclosure as a one-item shard through fetch and extract (the
+    nightly's bodies and work files), stopping between documents when `stop` is set. Returns the
+    stage descriptors and the items processed."""
+    from carbonwatch.orchestration.shards import run_dir, write_jsonl
+
+    fetched, extracted, done = [], [], []
+    for i, item in enumerate(items):
+        if stop is not None and stop.is_set():
+            break
+        path = run_dir(ctx) / "shards" / f"{i:04d}.jsonl"
+        shard = {"shard": i, "companies": write_jsonl(path, [item]), "path": str(path)}
+        fetched.append(fetch(ctx, shard))
+        extracted.append(extract(ctx, fetched[-1]))
+        done.append(item)
+    return {"fetched": fetched, "extracted": extracted, "items": done}
+
+
 def fetch_company(ctx: dict, item: dict) -> dict:
-    """Crawl one company's site. Never raises for the site's faults: they are recorded."""
+    """Crawl one company's site, or fetch the one document a feed announced (item["disclosure"]).
+    Never raises for the site's faults: they are recorded."""
     stop_point("fetch")
-    from extractors.crawl import CrawlConfig, crawl_source
+    from extractors.crawl import CrawlConfig, crawl_source, fetch_disclosure
     from warehouse.db import utcnow
 
+    if "disclosure" in item:
+        d = item["disclosure"]
+        if item.get("unknown_case"):
+            return {"case_no": d["case_no"], "landing_url": d["url"], "documents": [], "log": [],
+                    "error": f"case_no {d['case_no']} is not one of the report's 100 cases"}
+        return fetch_disclosure(d, Path(ctx["raw_dir"]), item.get("known") or {},
+                                CrawlConfig(per_host_delay=ctx.get("per_host_delay", 0.0)), item.get("trusted_hosts"))
     source = item["source"]
     if item.get("unknown_case"):
         return {"case_no": source["case_no"], "landing_url": source["landing_url"], "documents": [], "log": [],
@@ -221,12 +283,14 @@ def load(ctx: dict, fetched: list[dict], extracted: list[dict], validated: dict)
     from warehouse.db import connect
     from warehouse.loads import load_batch
 
-    if not fetched:  # load runs once one upstream succeeded: not when discover or every fetch failed
+    streaming = bool(ctx.get("streaming"))  # a batch of disclosures is not every company of the sources file
+    if not fetched and not streaming:  # load runs once one upstream succeeded: not when discover or every fetch failed
         raise RuntimeError("no shard's crawls arrived (discover or every fetch task failed): nothing to load")
     # the companies of a shard whose fetch task failed have no crawl here: the others are loaded, the run says so
     arrived_shards = {run_dir(ctx) / "shards" / f"{f['shard']:04d}.jsonl" for f in fetched}
-    missing = sorted(item["source"]["case_no"] for path in sorted((run_dir(ctx) / "shards").glob("*.jsonl"))
-                     if path not in arrived_shards for item in read_jsonl(path))
+    missing = [] if streaming else sorted(
+        item["source"]["case_no"] for path in sorted((run_dir(ctx) / "shards").glob("*.jsonl"))
+        if path not in arrived_shards for item in read_jsonl(path))
     crawls = list(read_stage(fetched))
     extractions = list(read_stage(extracted))
     # no validation arrived: no fact enters unvalidated (documents and the fetch log still load)
@@ -252,7 +316,7 @@ def detect_changes(ctx: dict, counts: dict) -> dict:
 
     con = connect(ctx["warehouse"])
     try:
-        return counts | update_history(con, ctx["run_id"])
+        return counts | update_history(con, ctx["run_id"], threshold=ctx.get("review_confidence"))
     finally:
         con.close()
 
@@ -303,3 +367,81 @@ def alert(ctx: dict, counts: dict, webhook_url: str | None = None) -> dict:
         prune_work(ctx)
     return counts | {"delivered": sum(delivery.get("delivered", {}).values()),
                      "delivery_failed": sorted(delivery.get("failed", {}))}
+
+
+def claim_disclosures(ctx: dict, disclosures: list[dict], retry_after: float | None = None,
+                      owner: str | None = None) -> list[dict]:
+    """Record announced disclosures in the log (a replay or a duplicate adds nothing) and take
+    those of them still to process (pending, or failed and due) for `owner` (default: this run);
+    returns them. One claimed by another owner within its lease is left to it."""
+    from warehouse.db import connect, transaction, utcnow
+    from warehouse.disclosures import RETRY_AFTER, claim, pending, take
+
+    owner = owner or ctx["run_id"]
+    con = connect(ctx["warehouse"])
+    try:
+        counts = claim(con, disclosures, utcnow())
+        wanted = {d["source_id"] for d in disclosures}
+        with transaction(con):
+            due = pending(con, retry_after=RETRY_AFTER if retry_after is None else retry_after, owner=owner)
+            todo = [p for p in due if p["source_id"] in wanted]
+            take(con, [p["source_id"] for p in todo], owner, utcnow())
+    finally:
+        con.close()
+    log.info("disclosures: %s; %d to process", counts, len(todo))
+    return todo
+
+
+def record_feed_errors(ctx: dict, errors: list[dict]) -> None:
+    """Feed errors the Airflow trigger reported ({"feed", "case_no", "error"}) into feed_cursors."""
+    from warehouse.db import connect, utcnow
+    from warehouse.disclosures import record_polls
+
+    if not errors:
+        return
+    con = connect(ctx["warehouse"])
+    try:
+        record_polls(con, [{"feed": e["feed"], "case_no": e.get("case_no"), "polls": 0, "errors": 1, "error": e["error"]}
+                           for e in errors], utcnow())
+    finally:
+        con.close()
+
+
+def finish_disclosures(ctx: dict, work: dict) -> list[dict]:
+    """After alert: the outcomes of fetch_extract_disclosures' work (read from its stage files)."""
+    from carbonwatch.orchestration.shards import read_jsonl
+
+    crawls = [c for f in work["fetched"] for c in read_jsonl(f["path"])]
+    extractions = [list(read_jsonl(e["path"])) for e in work["extracted"]]
+    return record_disclosures(ctx, work["items"], crawls, extractions)
+
+
+def record_disclosures(ctx: dict, items: list[dict], crawls: list[dict], extractions: list[list[dict]]) -> list[dict]:
+    """After alert: each disclosure's outcome (its document, facts, alerts or error) into the log,
+    and the feeds' cursors advanced past what is finished. Returns the stored rows (JSON-able)."""
+    from warehouse.db import connect
+    from warehouse.disclosures import finish
+    from warehouse.db import utcnow
+    from warehouse.snapshot import publish_snapshot
+
+    con = connect(ctx["warehouse"])
+    try:
+        outcomes = []
+        for item, crawl, extracted in zip(items, crawls, extractions):
+            doc = next(iter(crawl.get("documents") or []), None) or {}
+            ext = next(iter(extracted), None) or {}
+            document_id = doc.get("sha256")
+            alerts, parse_error = con.execute(
+                "SELECT (SELECT count(*) FROM alerts WHERE run_id = ? AND new_document_id = ?), "
+                "(SELECT error FROM documents WHERE document_id = ? AND parse_status = 'failed')",
+                [ctx["run_id"], document_id, document_id]).fetchone() if document_id else (0, None)
+            outcomes.append({"source_id": item["disclosure"]["source_id"], "document_id": document_id,
+                             "error": crawl.get("error") or doc.get("error") or ext.get("error") or parse_error
+                             or (None if doc else "no document fetched"),
+                             "facts": len(ext.get("facts") or []), "alerts": alerts})
+        stored = finish(con, ctx["run_id"], outcomes, utcnow())
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    publish_snapshot(ctx["warehouse"])  # analysts see the disclosures log as well
+    return [{k: (v.isoformat() + "Z" if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in stored]

@@ -49,11 +49,13 @@ def _legend(x: float, y: float, items: dict[str, str], labels: dict[str, str] | 
 
 def chart_target_years(con) -> str:
     """Dot plot: one band per sector, one line per metric, a dot per year sized by companies."""
-    data = rows(con, "SELECT c.sector, h.metric, h.year, count(DISTINCT h.case_no) AS n "
+    # companies of later seed reports have no sector of the 100-case report: one band of their own
+    data = rows(con, "SELECT coalesce(c.sector, 'other reports') AS sector, h.metric, h.year, count(DISTINCT h.case_no) AS n "
                      "FROM target_history h JOIN companies c USING (case_no) "
                      "WHERE h.is_current AND h.metric IN ('peak', 'carbon_neutral', 'net_zero') AND h.year IS NOT NULL "
                      "GROUP BY ALL ORDER BY ALL")
-    sectors = [r["sector"] for r in rows(con, "SELECT DISTINCT sector FROM companies ORDER BY sector")]
+    sectors = [r["sector"] for r in rows(con, "SELECT DISTINCT coalesce(sector, 'other reports') AS sector "
+                                                  "FROM companies ORDER BY sector NULLS LAST")]
     metrics = ["peak", "carbon_neutral", "net_zero"]
     years = [r["year"] for r in data] or [2030, 2060]
     lo, hi = min(2020, min(years)), max(2065, max(years))

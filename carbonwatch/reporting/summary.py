@@ -19,6 +19,40 @@ def runs_table(con, run_ids: list[str] | None = None) -> list[dict]:
     return rows(con, sql, [run_ids] if run_ids else [])
 
 
+def source_lines(con) -> list[str]:
+    """Per seed report, its cases, the companies and facts that came from it; then the
+    companies' own reports."""
+    out = []
+    for r in rows(con, """
+            SELECT r.report_no, r.title, r.publisher, r.year, r.cases,
+                   count(DISTINCT rc.case_no) AS companies,
+                   count(DISTINCT rc.case_no) FILTER (WHERE c.report_no = r.report_no) AS new_companies,
+                   list(DISTINCT c.name ORDER BY c.name) FILTER (WHERE c.report_no < r.report_no) AS known,
+                   (SELECT count(*) FROM facts f WHERE f.document_id = r.sha256) AS facts
+            FROM reports r JOIN report_cases rc USING (report_no) JOIN companies c USING (case_no)
+            GROUP BY ALL ORDER BY r.report_no"""):
+        known = f", {len(r['known'])} already in an earlier report: {', '.join(r['known'])}" if r["known"] else ""
+        out.append(f"  report {r['report_no']} 《{r['title']}》 ({r['publisher'] or 'publisher unknown'}, "
+                   f"{r['year'] or 'year unknown'}): {r['cases']} cases, {r['companies']} companies "
+                   f"({r['new_companies']} new{known}), {r['facts']} facts")
+    own = con.execute("SELECT count(DISTINCT d.document_id), count(DISTINCT d.case_no), count(f.fact_id) "
+                      "FROM documents d LEFT JOIN facts f USING (document_id) WHERE d.case_no IS NOT NULL").fetchone()
+    if out or own[0]:
+        out.append(f"  company reports: {own[0]} documents of {own[1]} companies, {own[2]} facts")
+    return (["sources:"] + out) if out else []
+
+
+def _waiting_for_review(con) -> tuple[int, int]:
+    """(pending, would alert) of the review list; (0, 0) on a snapshot older than the list."""
+    import duckdb
+
+    try:
+        return con.execute("SELECT count(*), count(*) FILTER (WHERE would_alert) FROM review_items "
+                           "WHERE status = 'pending'").fetchone()
+    except duckdb.CatalogException:
+        return 0, 0
+
+
 def summarize(warehouse: str) -> str:
     # a reader like any analyst: the published snapshot, so it never blocks a running load
     con = connect_reader(warehouse)
@@ -26,6 +60,7 @@ def summarize(warehouse: str) -> str:
         out = [f"warehouse {warehouse}"]
         n = con.execute("SELECT count(*), count(DISTINCT sector), count(DISTINCT industry) FROM companies").fetchone()
         out.append(f"companies: {n[0]} ({n[1]} sectors, {n[2]} industries)")
+        out += source_lines(con)
         for r in rows(con, "SELECT fetch_status, parse_status, count(*) AS n FROM documents "
                            "GROUP BY ALL ORDER BY ALL"):
             out.append(f"documents {r['fetch_status']}/{r['parse_status']}: {r['n']}")
@@ -41,6 +76,9 @@ def summarize(warehouse: str) -> str:
         alerts = rows(con, "SELECT * FROM alerts ORDER BY created_at, case_no, target_key")
         out.append(f"alerts: {len(alerts)}")
         out += ["  " + format_alert(a) for a in alerts]
+        waiting = _waiting_for_review(con)
+        if waiting[0]:
+            out.append(f"review: {waiting[0]} facts wait for an analyst ({waiting[1]} would alert) — carbonwatch review")
         out.append("runs:")
         out += ["  " + run_line(r) for r in runs_table(con)]
         return "\n".join(out)

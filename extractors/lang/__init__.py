@@ -11,6 +11,8 @@ Every language module provides the names in ``INTERFACE``:
   EXTENDS          "the objective extends to … by 2030": groups ``scope`` and ``year``
   SBTI, SBTI_CUE   SBTi mentions; pages worth scanning for a withdrawn SBTi commitment
   HEADINGS         section headings to blank before the rules read a sentence
+  OTHERS_SPEAK     a sentence whose goals are a state's, a policy paper's or an industry's;
+                   GOAL_LIST_GOES_ON: the next sentence goes on listing them (both skipped)
   year_metrics(s, years, ref), percent_metrics(s, years, ref), flags(s) -> list[RuleHit]
 
 May import: common, extractors.text, extractors.years. See docs/extending.md to add a language.
@@ -26,7 +28,7 @@ from . import en, zh
 
 LANGUAGES = {"zh": zh, "en": en}
 INTERFACE = ("CODE", "NUMBER_CUES", "KEYWORD_CUES", "SENTENCE_BREAK", "KEEP_BREAK", "EXTENDS",
-             "SBTI", "SBTI_CUE", "HEADINGS", "year_metrics", "percent_metrics", "flags")
+             "SBTI", "SBTI_CUE", "HEADINGS", "OTHERS_SPEAK", "GOAL_LIST_GOES_ON", "year_metrics", "percent_metrics", "flags")
 
 
 def detect_language(text: str) -> str:

@@ -42,6 +42,10 @@ EXTENDS = re.compile(
 SBTI_CUE = re.compile(r"SBTi|Science[- ]Based", re.I)
 # English reports need no heading mask (a pattern that never matches)
 HEADINGS = re.compile(r"(?!)")
+# sentences whose goals a state, a policy paper or an industry states (see zh.OTHERS_SPEAK):
+# national goals in English are caught per clause by NATIONAL; none needed here yet
+OTHERS_SPEAK = re.compile(r"(?!)")
+GOAL_LIST_GOES_ON = re.compile(r"(?!)")
 
 # other actors' goals: "help our customers reach net zero", suppliers' own commitments
 HELPING_BEFORE = re.compile(r"\b(?:help\w*|support\w*|enabl\w*|assist\w*)\b[^.]{0,50}$", re.I)

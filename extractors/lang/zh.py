@@ -24,7 +24,7 @@ CODE = "zh"
 # cues that open a sentence to the rules besides the metric table's trigger words
 # (common/metrics.py): numbers as percentages, and keyword variants the page filter does not need
 NUMBER_CUES = r"%|％|百分|减半"
-KEYWORD_CUES = r"气候中和|科学"
+KEYWORD_CUES = r"气候中和|科学|归零"
 
 # a sentence ends with (and keeps) 。！？ and the full-width stop ．; a bullet (・•●■) starts one
 SENTENCE_BREAK = re.compile(r"[。！？!?．・•●■▪]")
@@ -60,6 +60,22 @@ OTHER_ACTORS_SHARE = re.compile(r"助力|帮助|赋能|协助|客户|用户|消�
 # the company acting on its suppliers ("推动核心供应商设立…"): not the suppliers' own goal
 COMPANY_ACTS_ON_SUPPLIER = re.compile(r"(?:推动|带动|要求|鼓励|协同|帮助|支持|引导|与|和|携手|联合)[\u4e00-\u9fff]{0,4}$")
 SUPPLIER_OWN = re.compile(r"供应商[^。；]{0,20}?(?:已|承诺|制定|设立|设定|提出|宣布|将|报告|计划)")
+_FOREIGN_STATES = "美国|欧盟|欧洲|日本|英国|德国|法国|加拿大|韩国|印度|澳大利亚"
+# a state, a policy paper or an industry states the goals of the sentence: a head of state's
+# speech, "承诺中国将…", "《…意见》指出" (not a company's own plan), "美国棉业希望…"
+OTHERS_SPEAK = re.compile(
+    r"(?:主席|总理|国务院|中共中央|政府)[^。；，,“”]{0,20}?(?:宣布|提出|指出|强调|表示|讲话|发表|公布)"
+    # a state as the subject: "日本承诺", "加拿大政府也明确提出", "部分北欧国家承诺", and a foreign
+    # state further from its verb ("德国十分重视…，计划到 2030 年"); not "中国宝武提出" (a company)
+    r"|(?<![\u4e00-\u9fffA-Za-z])(?:中国|我国|[\u4e00-\u9fff]{0,4}国家|各国|" + _FOREIGN_STATES + r")"
+    r"(?:政府|委员会)?也?(?:明确)?(?:承诺|提出|宣布|计划)"
+    r"|(?<![\u4e00-\u9fffA-Za-z])(?:" + _FOREIGN_STATES + r")(?:(?!公司|集团|企业)[^。；]){0,60}?(?:计划|承诺|提出)"
+    r"|(?:承诺|宣布|提出)(?:中国|我国|国家)将"
+    r"|《(?![^》]*(?:公司|集团|企业))[^》]{2,60}(?:意见|方案|规划|纲要|通知|决定)》[^。]{0,6}(?:指出|提出|明确|要求)"
+    r"|[\u4e00-\u9fff](?<![企创就事专作商职])业界?(?:希望|力争|计划|承诺)")
+# the next sentence goes on listing those goals: "到 2030 年，实现碳达峰并稳中有降；…",
+# "单位国内生产总值二氧化碳排放…", "非化石能源消费比重…"
+GOAL_LIST_GOES_ON = re.compile(r"^\s*(?:到|至|在)?\s*20\d\d\s*年|国内生产总值|全社会|非化石能源消费")
 
 
 def supplier_own(s: str) -> bool:
@@ -74,7 +90,7 @@ def supplier_own(s: str) -> bool:
 # ----------------------------------------------------------------------------- zh rules
 KEYWORDS = {
     "peak": re.compile(r"碳达峰|达峰|达到峰值|达到排放峰值|排放峰值"),
-    "net_zero": re.compile(r"净零"),
+    "net_zero": re.compile(r"净零|(?:碳足迹|碳排放|排放)归零"),
     "carbon_neutral": re.compile(r"碳中和|气候中和"),
 }
 NOT_TARGET_AFTER = {
@@ -216,7 +232,7 @@ PERCENT = re.compile(r"(?<![\d.])(?:(?P<lo>\d+(?:\.\d+)?)\s*[%％]?\s*[-–~～�
                      r"百分之([零一二三四五六七八九十百]+)|百分百|(减半|一半)")
 REDUCTION_VERBS = re.compile(r"减少|降低|下降|削减|减排|减低|降幅|减幅|降")
 EMISSIONS = re.compile(r"排放|碳减排|(?<!节能)减排|降碳|减碳|碳足迹|碳强度|温室气体|甲烷|碳排|二氧化碳|CO2|CO₂|碳效率")
-NOT_EMISSIONS = re.compile(r"能耗|耗量|能源消耗|用电|电耗|能效|水耗|污染物|废弃物|废物|塑料|包装|用水|"
+NOT_EMISSIONS = re.compile(r"能耗|功耗|燃除|耗量|能源消耗|用电|电耗|能效|水耗|污染物|废弃物|废物|塑料|包装|用水|"
                           r"煤耗|油耗|能源强度|用能|成本|氮氧化物|二氧化硫|颗粒物|粉尘|能源使用")
 # a reduction already made, not a target
 PAST_REDUCTION = re.compile(r"已|累计|同比|较上年|实现了|减少了|下降了|降低了|（下降|\(下降")

@@ -29,7 +29,8 @@ def nights(tmp_path_factory, report_cases, report_pdf):
             csv.writer(fh).writerow(["", "user-dead-1", "a company whose site is gone",
                                      f"{server.base_url}/companies/gone/index.html", "127.0.0.1", ""])
         conf = {"sources": str(sources), "warehouse": str(tmp / "wh.duckdb"), "raw_dir": str(tmp / "raw"),
-                "report": str(report_pdf), "outbox": str(tmp / "alerts"), "shard_size": 1}
+                "report": str(report_pdf), "outbox": str(tmp / "alerts"), "shard_size": 1,
+                "second_report": "none"}  # the 100-case report's cases alone: keys 1-100, then the user's
         counts = []
         for edition, run_id in ((1, "night-1"), (2, "night-2"), (2, "night-3")):
             server.root = roots[edition]

@@ -123,8 +123,13 @@ def test_an_unchanged_broken_document_is_not_downloaded_again(tmp_path):
                "document_deadline": 3, "company_budget": 20}
 
         def night(n):
-            [item] = tasks.discover(ctx | {"run_id": f"night-{n}"})
-            crawl = tasks.fetch(ctx, item)
+            from carbonwatch.orchestration.shards import read_jsonl
+            from common import settings
+
+            run_ctx = settings.resolve(ctx) | {"run_id": f"night-{n}"}
+            [shard] = tasks.discover(run_ctx)  # one company: one shard of one item
+            [item] = list(read_jsonl(shard["path"]))
+            crawl = tasks.fetch_company(run_ctx, item)
             con = connect(wh)
             try:
                 load_batch(con, f"night-{n}", [crawl], [], {"valid": [], "quarantined": [], "results": []})

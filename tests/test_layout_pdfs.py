@@ -172,8 +172,7 @@ def test_facts_read_from_rows_pass_the_evidence_check_of_the_extract_task(fx):
     from carbonwatch.orchestration import tasks
 
     path = fx["targets_table"]
-    crawl = {"case_no": 1, "documents": [{"status": "new", "path": str(path), "sha256": "x" * 64,
-                                          "url": "http://127.0.0.1/r.pdf", "report_year": 2023}]}
-    (result,) = tasks.extract({}, crawl)
+    result = tasks.extract_one(1, {"status": "new", "path": str(path), "sha256": "x" * 64,
+                                   "url": "http://127.0.0.1/r.pdf", "report_year": 2023})
     assert result["status"] == "parsed" and result["facts"], result
     assert all(f["evidence_on_page"] for f in result["facts"]), [(f["evidence"], f["evidence_on_page"]) for f in result["facts"]]

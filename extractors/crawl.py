@@ -14,43 +14,13 @@ from __future__ import annotations
 import heapq
 import os
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from common import settings
-
 from .discover import Candidate, Link, candidate, classify, page_links, report_year
 from .fetch import Fetched, Fetcher, host_allowed, now_iso, strip_credentials, strip_fragment
+from .limits import CrawlConfig
 from .sources import normalise_host, normalise_source
-
-
-def _default_user_agent() -> str:
-    contact = settings.contact()
-    return f"carbonwatch/0.1 (+contact: {contact or 'set CARBONWATCH_CONTACT'})"
-
-
-@dataclass
-class CrawlConfig:
-    user_agent: str = field(default_factory=_default_user_agent)
-    connect_timeout: float = 5
-    read_timeout: float = 15
-    total_timeout: float = 60  # one URL, redirects and retries included (the per-document deadline)
-    company_budget: float | None = None  # seconds for the whole crawl of one source (None: unbounded)
-    max_bytes: int = 100 * 2**20
-    max_redirects: int = 5
-    max_retries: int = 3
-    backoff: float = 0.5  # seconds; doubled on each retry of a 5xx / 429
-    max_depth: int = 2
-    max_pages: int = 20  # HTML pages fetched per source
-    per_host_delay: float = 0.0  # 1.0 is polite for real sites; robots.txt Crawl-delay may raise it
-    allow_private: bool = False
-    # additions beyond the agreed interface
-    per_host_concurrency: int = 2  # requests in flight per host, across all crawls in this process
-    max_retry_after: float = 60.0  # a longer Retry-After is not waited for (recorded as failure)
-    max_documents: int = 50  # report documents fetched per source
-    max_page_bytes: int = 5 * 2**20  # HTML parsed per page
-    trust_env: bool = False  # use HTTP(S)_PROXY etc. from the environment
 
 
 # the error of a broken document the server says is unchanged (304 to its kept validators)

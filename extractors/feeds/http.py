@@ -16,8 +16,9 @@ class FeedError(Exception):
 def feed_fetcher(urls: list[str], tmp_dir: Path, log: list, per_host_delay: float = 0.0):
     """A Fetcher allowed on the hosts of `urls` only. The hosts are the user's configuration, so
     they may be private addresses (a company intranet, a test server on 127.0.0.1)."""
-    from extractors.crawl import CrawlConfig
     from extractors.fetch import Fetcher
+    from extractors.limits import CrawlConfig
+
     hosts = sorted({(urlsplit(u).hostname or "").lower().rstrip(".") for u in urls} - {""})
     config = CrawlConfig(per_host_delay=per_host_delay, total_timeout=30, read_timeout=10, max_retries=2)
     return Fetcher(config, hosts, tmp_dir, log, private_ok=set(hosts))

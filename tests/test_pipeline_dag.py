@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 from collections import Counter
 
-import duckdb
 import pytest
 
 from carbonwatch.demo.mirror import EDITION2_EDITS, MirrorServer, build_mirror, write_sources
 from carbonwatch.orchestration.runner import run_nightly
+from warehouse_fixtures import query as q
 
 SECTOR_COUNTS = {"初级资源": 11, "工业制造": 33, "基础服务": 25, "商业消费": 31}
 INDUSTRY_COUNTS = {"设备制造": 18, "材料制造": 11, "食品饮料": 10, "物流运输": 8, "信息技术": 8, "能源生产": 7,
@@ -35,14 +35,6 @@ def pipeline(tmp_path_factory, report_cases, report_pdf):
             server.root = roots[edition]
             states.append(run_nightly(conf, tmp / f"run{len(states) + 1}.log"))
     yield {"warehouse": tmp / "wh.duckdb", "states": states}
-
-
-def q(path, sql):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_every_run_succeeds_despite_a_dead_site(pipeline):

@@ -15,21 +15,12 @@ import sys
 import time
 from datetime import timedelta
 
-import duckdb
 import pytest
 
 from crawl_server import CrawlServer, html, make_pdf, pdf
-from warehouse_fixtures import sample_warehouse
+from warehouse_fixtures import query as q, sample_warehouse
 
 SLOW = make_pdf("a report that arrives a byte a second " * 20)
-
-
-def q(path, sql):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def serve_two_companies(srv):

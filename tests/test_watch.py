@@ -16,6 +16,7 @@ from carbonwatch.demo.mirror import EDITION2_EDITS, build_mirror
 from carbonwatch.orchestration.watch import Watcher
 from extractors.cases import case_record
 from extractors.fetch import reset_shared_state
+from warehouse_fixtures import query
 from warehouse.db import connect
 from warehouse.runs import bootstrap
 
@@ -64,11 +65,7 @@ def _publish(feeds, names, pdfs, case_no, year=2024, **kw):
 
 
 def _q(conf, sql, params=()):
-    con = duckdb.connect(conf["warehouse"], read_only=True)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
+    return query(conf["warehouse"], sql, params)
 
 
 def test_new_disclosures_become_facts_history_and_alerts(env):

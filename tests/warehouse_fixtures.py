@@ -13,10 +13,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import duckdb
+
 from warehouse.db import connect
 from warehouse.history import update_history
 from warehouse.loads import load_batch
 from warehouse.runs import bootstrap, finish_run, start_run
+
+
+def query(path, sql: str, params=()) -> list[tuple]:
+    """Rows of a read-only query on the warehouse file at `path` (the connection is closed after)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
 
 
 def F(metric, year=None, value=None, base_year=None, scope=None, status="target", page=1, evidence=None,

@@ -9,6 +9,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 # pipeline_bench: the task bodies on the mirror and on full-size reports (Airflow is in scale_bench)
 for name, args in (("extract_bench", []), ("crawl_bench", []), ("pipeline_bench", ["--skip-airflow"]),
+                   ("history_bench", []),
                    ("scale_bench", []), ("stream_bench", [])):
     print(f"\n=== {name} ===", flush=True)
     code = subprocess.call([sys.executable, "-m", f"benchmarks.{name}", *args], cwd=REPO)

@@ -167,10 +167,12 @@ def frame_view(con, name: str, rows_: list[list], columns: list[str], dtypes: di
         con.unregister(name)
 
 
-def insert_rows(con, table: str, columns: dict[str, str], rows_: list[list], conflict: str = "") -> None:
-    """One INSERT of every row (columns: name -> SQL type, cast from the frame's objects)."""
+def insert_rows(con, table: str, columns: dict[str, str], rows_: list[list], conflict: str = "") -> int:
+    """One INSERT of every row (columns: name -> SQL type, cast from the frame's objects);
+    returns how many rows it inserted (not those an ON CONFLICT DO NOTHING skipped)."""
     if not rows_:
-        return
+        return 0
     with frame_view(con, f"batch_{table}", rows_, list(columns)):
-        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT "
-                    + ", ".join(f"{c}::{t}" for c, t in columns.items()) + f" FROM batch_{table} {conflict}")
+        return con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT "
+                           + ", ".join(f"{c}::{t}" for c, t in columns.items()) + f" FROM batch_{table} {conflict}"
+                           ).fetchone()[0]

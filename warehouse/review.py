@@ -5,8 +5,8 @@ overwrite a value an analyst accepted with less confidence than that value, wait
 `review_items` with the change it would make. An analyst accepts or rejects it
 (`carbonwatch review`); decisions hold per company + target + value (`review_id`), so a rejected
 value never alerts again, even re-extracted from a later report, and an accepted one is trusted
-(confidence 1.0) wherever it reappears. `screen_facts` and `record_items` run inside the history
-update (warehouse.history); `decide` there applies a decision.
+(confidence 1.0) wherever it reappears. `screen_facts` and `ReviewWrites` run inside the history
+update (warehouse.history), for every company at once; `decide` there applies a decision.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from datetime import datetime
 from common.schema import Fact
 from transforms.diff import Target, diff_targets, targets_from_facts
 from transforms.normalize import canonical_value, fact_id, is_progress, review_id, target_key
-from warehouse.db import rows
+from warehouse.db import insert_rows, rows
 
 DECISIONS = ("accepted", "rejected")
 
@@ -32,16 +32,14 @@ class Screened:
     accepted_keys: set[str] = field(default_factory=set)     # keys with an accepted fact
 
 
-def screen_facts(con, case_no: int, facts: list[Fact], threshold: float) -> Screened:
+def screen_facts(case_no: int, facts: list[Fact], threshold: float, statuses: dict[str, str]) -> Screened:
     """Trusted: accepted by an analyst (then counted as confidence 1.0), or at least `threshold`
     sure and not rejected. A key with a waiting or rejected fact is *held*: its absence from the
-    trusted facts is no withdrawal."""
-    decided = dict(con.execute("SELECT review_id, status FROM review_items WHERE case_no = ? AND status IN "
-                               "(SELECT unnest(?))", [case_no, list(DECISIONS)]).fetchall())
+    trusted facts is no withdrawal. `statuses`: the company's review items (review_id -> status)."""
     out = Screened()
     for f in facts:
         key = target_key(f)
-        status = decided.get(review_id(case_no, key, canonical_value(f)))
+        status = statuses.get(review_id(case_no, key, canonical_value(f)))
         confidence = 1.0 if f.confidence is None else float(f.confidence)
         if status == "rejected":
             out.rejected.append(f)
@@ -77,46 +75,61 @@ def _would_change(case_no: int, f: Fact, trusted: list[Fact], old: dict[str, Tar
     return ch.change, ch.old and ch.old.value, ch.new and ch.new.value
 
 
-def record_items(con, run_id: str, company: dict, document_id: str, screened: Screened,
-                 held: list[tuple[Fact, str]], trusted: list[Fact], old: dict[str, Target],
-                 baseline: bool, now: datetime) -> int:
-    """Upsert this report's waiting facts; decided values seen again only note when; the
-    company's other waiting items are no longer in its current report (superseded). Inside the
-    caller's transaction. Returns how many items wait."""
-    case_no = company["case_no"]
-    existing = {r["review_id"]: r["status"] for r in rows(
-        con, "SELECT review_id, status FROM review_items WHERE case_no = ?", [case_no])}
-    waiting: dict[str, list] = {}
-    for f, reason in screened.pending + held:
-        key = target_key(f)
-        rid = review_id(case_no, key, canonical_value(f))
-        change, old_value, new_value = _would_change(case_no, f, trusted, old, document_id)
-        would_alert = change is not None and not baseline and not is_progress(key)
-        waiting.setdefault(rid, [rid, case_no, company.get("name"), f.metric, key, canonical_value(f), "pending",
-                                 reason, f.confidence, f.rule, fact_id(document_id, f), document_id, f.page,
-                                 f.evidence, change, old_value, new_value, would_alert, run_id, now, run_id, now])
-    for rid, row in waiting.items():
-        if existing.get(rid) in DECISIONS:
-            continue
-        con.execute(
-            "INSERT INTO review_items (review_id, case_no, company, metric, target_key, value, status, reason, "
-            "confidence, rule, fact_id, document_id, page, evidence, change, old_value, new_value, would_alert, "
-            "first_run_id, first_seen_at, last_run_id, last_seen_at) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (review_id) DO UPDATE SET "
-            "status = 'pending', reason = excluded.reason, confidence = excluded.confidence, rule = excluded.rule, "
-            "fact_id = excluded.fact_id, document_id = excluded.document_id, page = excluded.page, "
-            "evidence = excluded.evidence, change = excluded.change, old_value = excluded.old_value, "
-            "new_value = excluded.new_value, would_alert = excluded.would_alert, last_run_id = excluded.last_run_id, "
-            "last_seen_at = excluded.last_seen_at", row)
-    seen_again = [review_id(case_no, target_key(f), canonical_value(f)) for f in screened.rejected]
-    seen_again += [rid for rid in waiting if existing.get(rid) in DECISIONS]
-    if seen_again:
-        con.execute("UPDATE review_items SET last_run_id = ?, last_seen_at = ? WHERE review_id IN (SELECT unnest(?))",
-                    [run_id, now, seen_again])
-    gone = [rid for rid, status in existing.items() if status == "pending" and rid not in waiting]
-    if gone:
-        con.execute("UPDATE review_items SET status = 'superseded' WHERE review_id IN (SELECT unnest(?))", [gone])
-    return len(waiting)
+REVIEW_COLUMNS = {"review_id": "VARCHAR", "case_no": "INTEGER", "company": "VARCHAR", "metric": "VARCHAR",
+                  "target_key": "VARCHAR", "value": "VARCHAR", "status": "VARCHAR", "reason": "VARCHAR",
+                  "confidence": "DOUBLE", "rule": "VARCHAR", "fact_id": "VARCHAR", "document_id": "VARCHAR",
+                  "page": "INTEGER", "evidence": "VARCHAR", "change": "VARCHAR", "old_value": "VARCHAR",
+                  "new_value": "VARCHAR", "would_alert": "BOOLEAN", "first_run_id": "VARCHAR",
+                  "first_seen_at": "TIMESTAMP", "last_run_id": "VARCHAR", "last_seen_at": "TIMESTAMP"}
+
+
+@dataclass
+class ReviewWrites:
+    """The review-item writes of one history update, every company's together (one statement
+    per kind): waiting facts to upsert, decided items seen again, pending items superseded."""
+
+    upserts: list[list] = field(default_factory=list)
+    seen_again: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
+
+    def add(self, run_id: str, company: dict, document_id: str, screened: Screened,
+            held: list[tuple[Fact, str]], trusted: list[Fact], old: dict[str, Target],
+            baseline: bool, now: datetime, existing: dict[str, str]) -> int:
+        """One company's report: its waiting facts are upserted; decided values seen again
+        only note when; its other waiting items (`existing`: review_id -> status) are no longer
+        in its current report (superseded). Returns how many items wait."""
+        case_no = company["case_no"]
+        waiting: dict[str, list] = {}
+        for f, reason in screened.pending + held:
+            key = target_key(f)
+            rid = review_id(case_no, key, canonical_value(f))
+            change, old_value, new_value = _would_change(case_no, f, trusted, old, document_id)
+            would_alert = change is not None and not baseline and not is_progress(key)
+            waiting.setdefault(rid, [rid, case_no, company.get("name"), f.metric, key, canonical_value(f), "pending",
+                                     reason, f.confidence, f.rule, fact_id(document_id, f), document_id, f.page,
+                                     f.evidence, change, old_value, new_value, would_alert, run_id, now, run_id, now])
+        self.upserts += [row for rid, row in waiting.items() if existing.get(rid) not in DECISIONS]
+        self.seen_again += [review_id(case_no, target_key(f), canonical_value(f)) for f in screened.rejected]
+        self.seen_again += [rid for rid in waiting if existing.get(rid) in DECISIONS]
+        self.superseded += [rid for rid, status in existing.items() if status == "pending" and rid not in waiting]
+        return len(waiting)
+
+
+def write_review_items(con, writes: ReviewWrites, run_id: str, now: datetime) -> None:
+    """Every company's review-item writes, one statement per kind (inside the caller's
+    transaction). The three sets are disjoint: an upsert is never a decided or a gone item."""
+    insert_rows(con, "review_items", REVIEW_COLUMNS, writes.upserts, conflict=(
+        "ON CONFLICT (review_id) DO UPDATE SET status = 'pending', reason = excluded.reason, "
+        "confidence = excluded.confidence, rule = excluded.rule, fact_id = excluded.fact_id, "
+        "document_id = excluded.document_id, page = excluded.page, evidence = excluded.evidence, "
+        "change = excluded.change, old_value = excluded.old_value, new_value = excluded.new_value, "
+        "would_alert = excluded.would_alert, last_run_id = excluded.last_run_id, last_seen_at = excluded.last_seen_at"))
+    if writes.seen_again:
+        con.execute("UPDATE review_items SET last_run_id = ?, last_seen_at = ? "
+                    "WHERE review_id IN (SELECT unnest(?::VARCHAR[]))", [run_id, now, writes.seen_again])
+    if writes.superseded:
+        con.execute("UPDATE review_items SET status = 'superseded' WHERE review_id IN (SELECT unnest(?::VARCHAR[]))",
+                    [writes.superseded])
 
 
 def resolve_ids(con, ids: list[str]) -> list[dict]:

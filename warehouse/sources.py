@@ -9,28 +9,33 @@ from __future__ import annotations
 
 from common.schema import Fact
 from transforms.diff import targets_from_facts
-from warehouse.db import rows
+from warehouse.db import insert_rows
+
+
+SOURCE_TARGET_COLUMNS = {"case_no": "INTEGER", "document_id": "VARCHAR", "target_key": "VARCHAR",
+                         "metric": "VARCHAR", "value": "VARCHAR", "year": "INTEGER", "number": "DOUBLE",
+                         "status": "VARCHAR", "base_year": "INTEGER", "scope": "VARCHAR", "page": "INTEGER",
+                         "evidence": "VARCHAR"}
 
 
 def refresh_source_targets(con) -> int:
     """Targets of every (company, parsed document) pair not yet in source_targets; returns
-    how many rows were added. A document's facts arrive at once, so a pair is done once."""
-    pairs = con.execute(
-        "SELECT DISTINCT f.case_no, f.document_id FROM facts f JOIN documents d USING (document_id) "
-        "WHERE d.parse_status = 'parsed' AND NOT EXISTS (SELECT 1 FROM source_targets s "
-        "WHERE s.case_no = f.case_no AND s.document_id = f.document_id) ORDER BY 1, 2").fetchall()
-    added = []
-    for case_no, doc_id in pairs:
-        facts = [Fact.from_dict(r) for r in rows(
-            con, "SELECT metric, year, value, base_year, scope, status, page, evidence FROM facts "
-                 "WHERE document_id = ? AND case_no = ? ORDER BY page, fact_id", [doc_id, case_no])]
-        for f in facts:
-            if f.metric == "re100":
-                f.value = True
-        for t in targets_from_facts(facts, doc_id).values():
-            added.append([case_no, doc_id, t.key, t.metric, t.value, t.year, t.number, t.status,
-                          t.base_year, t.scope, t.page, t.evidence])
-    if added:
-        con.executemany("INSERT INTO source_targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                        "ON CONFLICT DO NOTHING", added)
+    how many rows were added. A document's facts arrive at once, so a pair is done once.
+    One query reads the facts of every new pair, one statement inserts their targets."""
+    found = con.execute(
+        "SELECT f.case_no, f.document_id, metric, year, value, base_year, scope, status, page, evidence "
+        "FROM facts f JOIN documents d USING (document_id) WHERE d.parse_status = 'parsed' AND NOT EXISTS "
+        "(SELECT 1 FROM source_targets s WHERE s.case_no = f.case_no AND s.document_id = f.document_id) "
+        "ORDER BY f.case_no, f.document_id, page, fact_id")
+    names = [d[0] for d in found.description]
+    by_pair: dict[tuple[int, str], list[Fact]] = {}
+    for r in found.fetchall():
+        fact = Fact.from_dict(dict(zip(names[2:], r[2:])))
+        if fact.metric == "re100":
+            fact.value = True
+        by_pair.setdefault((r[0], r[1]), []).append(fact)
+    added = [[case_no, doc_id, t.key, t.metric, t.value, t.year, t.number, t.status, t.base_year, t.scope,
+              t.page, t.evidence]
+             for (case_no, doc_id), facts in by_pair.items() for t in targets_from_facts(facts, doc_id).values()]
+    insert_rows(con, "source_targets", SOURCE_TARGET_COLUMNS, added, conflict="ON CONFLICT DO NOTHING")
     return len(added)

@@ -56,9 +56,9 @@ def cases(n: int) -> list[dict]:
 
 def edition(n: int, number: int) -> list[Doc]:
     """Edition 1: every company's baseline (one target differs from the seed report's).
-    Edition 2: by company, a changed year plus a new
-    RE100 membership; a low-confidence change (waits for review); a withdrawn goal; or a
-    rejected-then-seen-again value. Edition 3: the waiting fact is gone (superseded)."""
+    Edition 2: by company, a changed year plus a new RE100 membership; a low-confidence change (waits for review); a withdrawn goal; or a
+    doubtful new goal (waits). Edition 3: the waiting change is gone (superseded) or yields to
+    an accepted value; the doubtful goal is seen again (rejected by then, or still waiting)."""
     docs = []
     for k in range(1, n + 1):
         # the company's own report says 2029 where the seed report said 2028
@@ -66,13 +66,17 @@ def edition(n: int, number: int) -> list[Doc]:
         if number == 2:
             kind = k % 4
             if kind == 0:
-                facts[1], facts = F("carbon_neutral", 2055, page=3), facts + [F("re100", page=7)]
+                facts = [facts[0], F("carbon_neutral", 2055, page=3), facts[2], F("re100", page=7)]
             elif kind == 1:
                 facts[1] = F("carbon_neutral", 2050, page=3, confidence=0.3, rule="en.hedge")
             elif kind == 2:
                 facts = facts[:2]
             else:
                 facts.append(F("net_zero", 2070, page=9, confidence=0.4))
+        elif number == 3 and k % 4 == 1:  # sure enough, but less than an accepted value
+            facts[1] = F("carbon_neutral", 2060, page=3, confidence=0.8)
+        elif number == 3 and k % 4 == 3:  # the same doubtful value again: rejected, or still waiting
+            facts.append(F("net_zero", 2070, page=9, confidence=0.4))
         docs.append(Doc(k, 2023 + number, facts, fetched_at=T0 + timedelta(days=number)))
     return docs
 
@@ -138,7 +142,11 @@ def test_one_update_of_every_company_equals_updates_one_by_one(tmp_path):
         assert counts == summed and counts["history_rows"] > 0
         for table, sql in COMPARED.items():
             assert together.execute(sql).fetchall() == each.execute(sql).fetchall(), table
-        assert together.execute("SELECT count(*) FROM review_items WHERE status = 'superseded'").fetchone()[0] > 0
+        statuses = dict(together.execute("SELECT status, count(*) FROM review_items GROUP BY 1").fetchall())
+        assert statuses == {"accepted": 1, "rejected": 1, "superseded": 1, "pending": 2}, statuses
+        # seen in edition 3: the rejected goal again, the goal still waiting, the change held back
+        # by the accepted value
+        assert together.execute("SELECT count(*) FROM review_items WHERE last_run_id = 'edition-3'").fetchone()[0] == 3
     finally:
         together.close()
         each.close()

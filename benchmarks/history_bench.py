@@ -86,11 +86,11 @@ def bench(n: int, records: list[dict], report: str, tmp: Path) -> list[dict]:
 
 
 def main() -> None:
-    from common.settings import shared_dir
+    from common.settings import env, shared_dir
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--companies", default="100,2000", help="comma-separated company counts (default 100,2000)")
-    ap.add_argument("--report", default=os.environ.get("CARBONWATCH_REPORT", str(shared_dir() / "reports" / "report100-2023.zh.pdf")),
+    ap.add_argument("--report", default=env("REPORT") or str(shared_dir() / "reports" / "report100-2023.zh.pdf"),
                     help="the 100-case report (default: $CARBONWATCH_REPORT, else the shared folder's)")
     ap.add_argument("--json", type=Path, help="also write the measurements here")
     args = ap.parse_args()

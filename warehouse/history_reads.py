@@ -27,15 +27,21 @@ def current_documents(con) -> dict[int, tuple[str, int | None, bool]]:
     """Each company's newest parsed document: its own reports, else the 100-case report.
 
     Several reports of one company (even from one run) resolve by report date: report_year,
-    then fetch time; the newest wins. The others keep their documents and facts as evidence."""
+    then fetch time; the newest wins. The others keep their documents and facts as evidence.
+    The candidates are two equality joins (a company's own documents; seed-report documents
+    holding facts of it), not one join on an OR, which DuckDB runs as a nested loop over every
+    company and document."""
     found = con.execute(
+        "WITH candidates AS ("
+        "  SELECT d.case_no, d.document_id, d.report_year, d.fetched_at, true AS own "
+        "  FROM documents d JOIN companies c ON c.case_no = d.case_no WHERE d.parse_status = 'parsed' "
+        "  UNION ALL "
+        "  SELECT DISTINCT f.case_no, d.document_id, d.report_year, d.fetched_at, false AS own "
+        "  FROM documents d JOIN facts f ON f.document_id = d.document_id JOIN companies c ON c.case_no = f.case_no "
+        "  WHERE d.parse_status = 'parsed' AND d.case_no IS NULL) "
         "SELECT case_no, document_id, report_year, own FROM ("
-        "  SELECT c.case_no, d.document_id, d.report_year, d.case_no IS NOT NULL AS own, row_number() OVER ("
-        "    PARTITION BY c.case_no ORDER BY (d.case_no IS NOT NULL) DESC, d.report_year DESC NULLS LAST, "
-        "    d.fetched_at DESC NULLS LAST, d.document_id) AS rank"
-        "  FROM companies c JOIN documents d ON d.parse_status = 'parsed' AND (d.case_no = c.case_no OR "
-        "    (d.case_no IS NULL AND EXISTS (SELECT 1 FROM facts f WHERE f.document_id = d.document_id "
-        "                                   AND f.case_no = c.case_no))))"
+        "  SELECT *, row_number() OVER (PARTITION BY case_no ORDER BY own DESC, report_year DESC NULLS LAST, "
+        "    fetched_at DESC NULLS LAST, document_id) AS rank FROM candidates) "
         "WHERE rank = 1").fetchall()
     return {case_no: (doc_id, year, own) for case_no, doc_id, year, own in found}
 

@@ -36,3 +36,15 @@ def test_old_runs_work_folders_are_pruned(tmp_path):
         os.utime(tmp_path / f"run-{i}", (time.time() - 100 + i, time.time() - 100 + i))
     prune_work({"work_dir": str(tmp_path), "run_id": "run-0"}, keep=3)  # the current run is always kept
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run-0", "run-3", "run-4"]
+
+
+def test_extract_maps_only_over_shards_with_new_documents():
+    from carbonwatch.orchestration.shards import shards_to_extract
+
+    fetched = [{"shard": 2, "documents_new": 0}, {"shard": 0, "documents_new": 3}, {"shard": 1, "documents_new": 0},
+               {"shard": 3, "documents_new": 1}]
+    assert [f["shard"] for f in shards_to_extract(fetched)] == [0, 3]
+    # nothing new anywhere: one shard still goes to extract, so the stages after it run
+    assert [f["shard"] for f in shards_to_extract([{"shard": 1, "documents_new": 0},
+                                                   {"shard": 0, "documents_new": 0}])] == [0]
+    assert shards_to_extract([]) == []

@@ -41,7 +41,7 @@ class Airflow:
     def __init__(self, home: Path, port: int | None = None, start_timeout: float = START_TIMEOUT):
         self.home, self.port = home, port or free_port()
         self.start_timeout = start_timeout
-        self.base = f"http://127.0.0.1:{port}"
+        self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
         self.log = home / "standalone.log"
         self.session = requests.Session()

@@ -89,15 +89,17 @@ class Airflow:
             time.sleep(2)
         raise RuntimeError(f"airflow standalone not healthy on {self.base} after {self.start_timeout}s")
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 30.0) -> None:
+        """SIGTERM to the whole process group (scheduler, dag-processor, triggerer, api-server,
+        the task processes); those still alive after `grace` seconds get SIGKILL."""
         if self.proc is None or self.proc.poll() is not None:
             return
         pgid = os.getpgid(self.proc.pid)
         os.killpg(pgid, signal.SIGTERM)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            pass
+        deadline = time.monotonic() + grace
+        while self._group_alive(pgid) and time.monotonic() < deadline:
+            self.proc.poll()  # reap the standalone itself
+            time.sleep(0.5)
         try:
             os.killpg(pgid, signal.SIGKILL)
         except ProcessLookupError:
@@ -106,6 +108,18 @@ class Airflow:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             pass
+
+    @staticmethod
+    def _group_alive(pgid: int) -> bool:
+        import psutil
+
+        for p in psutil.process_iter(["status"]):
+            try:
+                if os.getpgid(p.pid) == pgid and p.info["status"] != psutil.STATUS_ZOMBIE:
+                    return True
+            except (ProcessLookupError, psutil.Error):
+                continue
+        return False
 
     def log_tail(self, n: int = 4000) -> str:
         try:

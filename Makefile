@@ -18,11 +18,16 @@ export CARBONWATCH_REPORT := $(REPORT)
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' Makefile | sed 's/:.*## /\t/'
 
+# Bytecode is compiled at install: this machine's environment sets PYTHONDONTWRITEBYTECODE=1 and uv
+# writes no .pyc by default, so every process (each Airflow task, the watcher) compiled Airflow,
+# GX and pandas from source again: `import great_expectations` 19.5 s -> 8.3 s, pandas 3.6 -> 1.0 s.
+PACKAGES := common extractors transforms expectations warehouse carbonwatch dags benchmarks
 $(BIN)/carbonwatch: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
-	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q -j 0 $(PACKAGES)
 	touch $(BIN)/carbonwatch
 
 install: $(BIN)/carbonwatch  ## build .venv with pinned dependencies (requirements.lock)

@@ -50,6 +50,9 @@ def _preload() -> float:
 
 def child(mode: str, conf: dict, run_id: str, log_file: str) -> None:
     """One night in this process; prints one JSON line with its measurements."""
+    from carbonwatch.orchestration.runner import airflow_env
+
+    os.environ.update(airflow_env())  # before _preload imports Airflow: it reads its home once
     stages: dict[str, float] = {}
     imports = _preload()
     if mode == "inprocess":

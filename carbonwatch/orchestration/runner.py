@@ -63,7 +63,13 @@ def ensure_airflow_db() -> Path:
     syncs the DAG from `$AIRFLOW_HOME/dags` and fails with "the dag is not serialized"."""
     os.environ.update(airflow_env())
     if "airflow.configuration" in sys.modules:
+        import airflow.configuration
         from airflow.configuration import conf
+
+        if Path(airflow.configuration.AIRFLOW_HOME).resolve() != Path(os.environ["AIRFLOW_HOME"]).resolve():
+            # its metadata DB is another home's: dag.test() would fail on "no such table"
+            raise RuntimeError(f"Airflow was imported with AIRFLOW_HOME={airflow.configuration.AIRFLOW_HOME} before "
+                               f"carbonwatch set it to {os.environ['AIRFLOW_HOME']}: set AIRFLOW_HOME before starting")
 
         conf.set("core", "dags_folder", os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
         conf.set("core", "load_examples", "False")

@@ -326,12 +326,12 @@ def alert(ctx: dict, counts: dict, webhook_url: str | None = None) -> dict:
     then publish the read-only snapshot analysts open (atomically: they never see a half-loaded
     state, and their connections never block the next load). `webhook_url`: the run's conf or
     Variable (never in ctx, which Airflow stores); the Connection or environment otherwise.
-    A snapshot that cannot be published leaves the run recorded as failed, with the reason."""
+    A snapshot that cannot be published leaves the run recorded as failed, with the reason.
+    A streaming batch (ctx["streaming"]) publishes once, in record_disclosures, with its log."""
     stop_point("alert")
     from carbonwatch.alerting.notifiers import CarbonwatchAlertNotifier
     from warehouse.db import connect
     from warehouse.runs import finish_run
-    from warehouse.snapshot import publish_snapshot
 
     notifier = CarbonwatchAlertNotifier(warehouse=ctx["warehouse"], outbox=ctx.get("outbox"),
                                         webhook_url=webhook_url or settings.airflow_values().get("alert_webhook"))
@@ -349,6 +349,22 @@ def alert(ctx: dict, counts: dict, webhook_url: str | None = None) -> dict:
         con.execute("CHECKPOINT")
     finally:
         con.close()
+    if not ctx.get("streaming"):  # streaming: record_disclosures publishes once the log has the outcomes
+        publish(ctx)
+    if ctx.get("work_dir"):
+        from carbonwatch.orchestration.shards import prune_work
+
+        prune_work(ctx)
+    return counts | {"delivered": sum(delivery.get("delivered", {}).values()),
+                     "delivery_failed": sorted(delivery.get("failed", {}))}
+
+
+def publish(ctx: dict) -> None:
+    """Publish the analysts' read-only snapshot; one that cannot be published leaves the run
+    recorded as failed, with the reason."""
+    from warehouse.db import connect
+    from warehouse.snapshot import publish_snapshot
+
     try:
         publish_snapshot(ctx["warehouse"])
     except Exception as exc:
@@ -361,12 +377,6 @@ def alert(ctx: dict, counts: dict, webhook_url: str | None = None) -> dict:
         finally:
             con.close()
         raise
-    if ctx.get("work_dir"):
-        from carbonwatch.orchestration.shards import prune_work
-
-        prune_work(ctx)
-    return counts | {"delivered": sum(delivery.get("delivered", {}).values()),
-                     "delivery_failed": sorted(delivery.get("failed", {}))}
 
 
 def claim_disclosures(ctx: dict, disclosures: list[dict], retry_after: float | None = None,
@@ -424,7 +434,6 @@ def record_disclosures(ctx: dict, items: list[dict], crawls: list[dict], extract
     from warehouse.db import connect
     from warehouse.disclosures import finish
     from warehouse.db import utcnow
-    from warehouse.snapshot import publish_snapshot
 
     con = connect(ctx["warehouse"])
     try:
@@ -445,5 +454,5 @@ def record_disclosures(ctx: dict, items: list[dict], crawls: list[dict], extract
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    publish_snapshot(ctx["warehouse"])  # analysts see the disclosures log as well
+    publish(ctx)  # one snapshot per batch: the facts, the alerts and the disclosures log together
     return [{k: (v.isoformat() + "Z" if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in stored]

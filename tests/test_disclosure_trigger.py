@@ -7,7 +7,8 @@ DAG's task bodies (orchestration/streaming.py) into a real DuckDB warehouse.
 - flow control: while no run has handled the outstanding event, no second event is emitted
   (apache/airflow#56050 would leave it waiting); what arrives meanwhile is the next event;
 - an event no run finishes is emitted again after `redeliver_after`; a claim left by a
-  stopped run is taken over by the next run.
+  stopped run is taken over by the next run;
+- a feed error rides in an event once (per change of error) and the run records it.
 """
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def env(template, tmp_path, monkeypatch, report_pdf):
                                  title=f"{year}年度可持续发展报告", pdf=pdfs[(case_no, year)])
             return f"cninfo:{item.announcement_id}"
 
-        yield conf, publish
+        yield conf, publish, feeds
 
 
 class Events:
@@ -107,7 +108,7 @@ def trigger_of(conf: dict, **kw) -> DisclosureFeedTrigger:
 
 
 def test_one_event_per_batch_one_run_for_all_and_the_next_waits_for_it(env):
-    conf, publish = env
+    conf, publish, _ = env
     first = {publish(64, 2023), publish(71, 2023)}
 
     async def scenario():
@@ -134,7 +135,7 @@ def test_one_event_per_batch_one_run_for_all_and_the_next_waits_for_it(env):
 
 
 def test_an_unreported_event_is_emitted_again_and_a_stopped_runs_claim_is_taken_over(env):
-    conf, publish = env
+    conf, publish, _ = env
     source_id = publish(64, 2023)
 
     async def two_events():
@@ -152,3 +153,24 @@ def test_an_unreported_event_is_emitted_again_and_a_stopped_runs_claim_is_taken_
     # ... leaves it claimed; the next run (max_active_runs=1: the other one ended) takes it over
     _, rows = run_of(conf, [again])
     assert [(r["source_id"], r["status"], r["attempts"]) for r in rows] == [(source_id, "done", 1)]
+
+
+def test_a_feed_error_rides_in_an_event_once_and_the_run_records_it(env):
+    conf, _, feeds = env
+    feeds.fault["/new/hisAnnouncement/query"] = "500"
+
+    async def scenario():
+        events = Events(trigger_of(conf))
+        try:
+            event = await events.next(120)
+            await asyncio.to_thread(run_of, conf, [event])
+            return event, await events.none_within(3)  # the same error is not reported again
+        finally:
+            events.close()
+
+    event, quiet = asyncio.run(scenario())
+    assert event["disclosures"] == [] and {e["feed"] for e in event["feed_errors"]} == {"cninfo:999064", "cninfo:999071"}
+    assert quiet
+    errors = query(conf["warehouse"], "SELECT feed, errors, last_error FROM feed_cursors ORDER BY feed")
+    assert [(f, n) for f, n, _ in errors] == [("cninfo:999064", 1), ("cninfo:999071", 1)]
+    assert all("500" in e for _, _, e in errors)

@@ -5,9 +5,10 @@ Every night at 02:00 Asia/Shanghai: crawl each company's site for its ESG/CSR re
 climate targets with pdfplumber, validate them with Great Expectations, load the DuckDB
 warehouse, diff every company's targets against its history and alert on changes.
 
-prepare → discover → fetch (one task per shard of companies) → extract (one task per shard) →
-validate → load → detect_changes → alert (publishes the asset `carbonwatch_warehouse`, which
-schedules the DAG `carbonwatch_reporting`)
+prepare → discover → fetch (one task per shard of companies) → pick_new → extract (one task per
+shard that fetched a new document; one when none did) → validate → load → detect_changes →
+alert (publishes the asset `carbonwatch_warehouse`, which schedules the DAG
+`carbonwatch_reporting`)
 
 fetch and extract are mapped over shards of `shard_size` companies (setting
 CARBONWATCH_SHARD_SIZE or the run's conf, default 50: a few minutes of work; at most 1,024
@@ -109,6 +110,14 @@ def carbonwatch_nightly():
 
         return tasks.fetch(ctx, shard)
 
+    # extract maps over the shards that fetched something new (at least one): an unchanged
+    # night does not pay a task instance per shard for nothing
+    @task(execution_timeout=timedelta(minutes=5), **takes_what_arrived)
+    def pick_new(fetched: list) -> list[dict]:
+        from carbonwatch.orchestration.shards import shards_to_extract
+
+        return shards_to_extract(fetched)
+
     # each PDF has its own time/memory cap (extractors/document.py, 300 s default)
     @task(execution_timeout=timedelta(minutes=90), max_active_tis_per_dagrun=8, show_return_value_in_logs=False,
           **takes_what_arrived)
@@ -150,7 +159,7 @@ def carbonwatch_nightly():
 
     ctx = prepare()
     fetched = fetch.partial(ctx=ctx).expand(shard=discover(ctx))
-    extracted = extract.partial(ctx=ctx).expand(fetched=fetched)
+    extracted = extract.partial(ctx=ctx).expand(fetched=pick_new(fetched))
     validated = validate(ctx, extracted)
     counts = load(ctx, fetched, extracted, validated)
     alert(ctx, detect_changes(ctx, counts))

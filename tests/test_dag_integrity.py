@@ -13,7 +13,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 DAGS = REPO / "dags"
 DAG_FILES = sorted(p for p in DAGS.glob("*.py") if not p.name.startswith("_"))
-FLOW = ["prepare", "discover", "fetch", "extract", "validate", "load", "detect_changes", "alert"]
+FLOW = ["prepare", "discover", "fetch", "pick_new", "extract", "validate", "load", "detect_changes", "alert"]
 WRITERS = {"prepare", "discover", "load", "detect_changes", "alert"}
 
 

@@ -83,3 +83,24 @@ def test_third_run_with_nothing_changed_adds_nothing(pipeline):
     statuses = dict(q(wh, f"SELECT http_status, count(*) FROM fetch_log WHERE run_id = '{last_run}' "
                           "AND url LIKE '%.pdf' GROUP BY 1"))
     assert statuses == {304: 104}
+
+
+def test_an_unchanged_night_runs_one_extract_task_instance(pipeline):
+    """extract maps over the shards that fetched a new document (at least one): on the third
+    night nothing is new, so one extract task instance runs instead of one per shard."""
+    from airflow.models import TaskInstance
+    from airflow.utils.session import create_session
+
+    runs = [r[0] for r in q(pipeline["warehouse"], "SELECT run_id FROM runs WHERE run_id LIKE 'manual__%' "
+                                                   "ORDER BY started_at")]
+    assert len(runs) == 3
+
+    def instances(task_id: str) -> list[int]:
+        with create_session() as session:
+            return [session.query(TaskInstance).filter(TaskInstance.dag_id == "carbonwatch_nightly",
+                                                       TaskInstance.run_id == run_id,
+                                                       TaskInstance.task_id == task_id).count() for run_id in runs]
+
+    fetch, extract = instances("fetch"), instances("extract")
+    assert fetch[0] == fetch[1] == fetch[2] >= 2  # every night crawls every shard
+    assert extract[0] >= 2 and extract[2] == 1

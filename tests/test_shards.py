@@ -50,3 +50,15 @@ def test_a_work_folder_written_recently_is_kept_however_many_runs_closed_since(t
         (tmp_path / f"asset_triggered__{i}").mkdir()
     prune_work({"work_dir": str(tmp_path), "run_id": "asset_triggered__4"}, keep=3)
     assert (nightly / "crawls" / "0000.jsonl").is_file()
+
+
+def test_extract_maps_only_over_shards_with_new_documents():
+    from carbonwatch.orchestration.shards import shards_to_extract
+
+    fetched = [{"shard": 2, "documents_new": 0}, {"shard": 0, "documents_new": 3}, {"shard": 1, "documents_new": 0},
+               {"shard": 3, "documents_new": 1}]
+    assert [f["shard"] for f in shards_to_extract(fetched)] == [0, 3]
+    # nothing new anywhere: one shard still goes to extract, so the stages after it run
+    assert [f["shard"] for f in shards_to_extract([{"shard": 1, "documents_new": 0},
+                                                   {"shard": 0, "documents_new": 0}])] == [0]
+    assert shards_to_extract([]) == []

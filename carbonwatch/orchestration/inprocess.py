@@ -1,6 +1,7 @@
 """The nightly's task bodies in the DAG's order, in this process, without Airflow (tests, benchmarks)."""
 from __future__ import annotations
 
+from carbonwatch.orchestration.shards import shards_to_extract
 from carbonwatch.orchestration.tasks import alert, detect_changes, discover, extract, fetch, load, prepare, validate
 
 
@@ -16,7 +17,7 @@ def run_in_process(conf: dict, run_id: str, workers: int = 1, lap=None) -> dict:
     lap("discover")
     fetched = [fetch(ctx, shard) for shard in shards]
     lap("fetch")
-    extracted = [extract(ctx, f) for f in fetched]
+    extracted = [extract(ctx, f) for f in shards_to_extract(fetched)]
     lap("extract")
     validated = validate(ctx, extracted)
     lap("validate")

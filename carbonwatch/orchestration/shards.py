@@ -48,6 +48,16 @@ def plan_shards(n_items: int, shard_size: int, max_shards: int = MAX_SHARDS) -> 
     return [range(start, min(start + size, n_items)) for start in range(0, n_items, size)]
 
 
+def shards_to_extract(fetched: Iterable[dict]) -> list[dict]:
+    """The fetch outputs extract maps over: the shards that fetched a new document. An unchanged
+    night then runs one extract task instance instead of one per shard (each costs Airflow a
+    task start-up, its state writes and XCom round trips for nothing); never an empty list,
+    so extract still runs once and the stages after it keep their trigger rules (a skipped
+    upstream would skip them)."""
+    fetched = sorted(fetched, key=lambda f: f["shard"])
+    return [f for f in fetched if f.get("documents_new")] or fetched[:1]
+
+
 def write_jsonl(path: Path, records: Iterable[dict]) -> int:
     """Write records as JSON lines atomically; returns how many."""
     path.parent.mkdir(parents=True, exist_ok=True)

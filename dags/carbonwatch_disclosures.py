@@ -4,17 +4,21 @@
 Streaming: each new ESG / CSR / sustainability report a feed announces becomes facts, history
 and an alert minutes after it appears. The asset `carbonwatch_disclosures` is watched by an
 `AssetWatcher` whose trigger (`carbonwatch.orchestration.trigger.DisclosureFeedTrigger`, in the
-installed package) polls the `feeds` column of the sources file in the triggerer; each new
-disclosure is an asset event whose payload is the disclosure (JSON). A run processes exactly its
-triggering disclosures (`triggering_asset_events`) with the nightly's task bodies:
+installed package) polls the `feeds` column of the sources file in the triggerer. Each asset
+event carries a batch of new disclosures (payload: JSON, {"kind": "disclosures",
+"disclosures": [...], "feed_errors": [...]}), and the trigger emits the next batch only once a
+run has handled the previous one. A run processes exactly the disclosures of its
+`triggering_asset_events` with the nightly's task bodies, in three task instances (each is a
+new process: fewer, fatter tasks keep a run short on a small machine):
 
-prepare (claim the disclosures) → fetch_extract → validate → load → detect_changes → alert
-(delivers the alerts, records each disclosure's outcome and latency, publishes the snapshot)
+prepare (claim the disclosures, record feed errors) → fetch_extract_validate (fetch and extract
+each document, Great Expectations on their facts) → load_alert (load, detect changes, deliver
+the alerts, record each disclosure's outcome and latency, publish the snapshot)
 
-Every task that opens DuckDB runs in the pool `carbonwatch_duckdb_writer` (1 slot), like the
-nightly's, so the two DAGs never write at once. Runs may overlap (no max_active_runs=1: with it,
-asset events that arrive during a run wait for an unrelated later event, apache/airflow#56050);
-a disclosure is claimed by one run only. Watchers run only while the DAG is unpaused.
+prepare and load_alert open DuckDB and run in the pool `carbonwatch_duckdb_writer` (1 slot),
+like the nightly's writers, so the two DAGs never write at once. One run at a time
+(max_active_runs=1): a claim left by another run is from a run that ended (failed, or stopped by
+a restart), and this run takes it over. Watchers run only while the DAG is unpaused.
 
 Settings at parse time (the trigger's arguments): CARBONWATCH_SOURCES, CARBONWATCH_WAREHOUSE,
 CARBONWATCH_RAW, CARBONWATCH_WATCH_INTERVAL; the feed endpoints CARBONWATCH_CNINFO_URL etc. in
@@ -53,7 +57,7 @@ writer = {"pool": DUCKDB_POOL, "queue": DUCKDB_QUEUE}
     schedule=[DISCLOSURES],
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
-    max_active_runs=16,
+    max_active_runs=1,
     dagrun_timeout=timedelta(hours=1),
     default_args=default_args,
     on_failure_callback=on_dag_failure,
@@ -63,55 +67,29 @@ writer = {"pool": DUCKDB_POOL, "queue": DUCKDB_QUEUE}
 def carbonwatch_disclosures():
     @task(**writer)
     def prepare() -> dict:
-        from carbonwatch.orchestration import tasks
+        from carbonwatch.orchestration import streaming
 
         context = get_current_context()
         payloads = [e.extra.get("payload") or {} for e in context["triggering_asset_events"][DISCLOSURES]]
-        ctx = tasks.prepare(settings.airflow_values(), context["run_id"]) | {"streaming": True}
-        tasks.record_feed_errors(ctx, [p for p in payloads if p.get("kind") == "feed_error"])
-        disclosures = [{k: v for k, v in p.items() if k != "kind"} for p in payloads if p.get("kind") == "disclosure"]
-        todo = tasks.claim_disclosures(ctx, disclosures)
-        return {"ctx": ctx, "items": tasks.disclosure_items(ctx, todo)}
+        return streaming.prepare(settings.airflow_values(), context["run_id"], payloads)
 
     @task
-    def fetch_extract(claimed: dict) -> dict:
-        from carbonwatch.orchestration import tasks
+    def fetch_extract_validate(claimed: dict) -> dict:
+        from carbonwatch.orchestration import streaming
 
-        # one document at a time (a bad one fails itself only); stage outputs go to the work folder
-        return {"ctx": claimed["ctx"]} | tasks.fetch_extract_disclosures(claimed["ctx"], claimed["items"])
-
-    @task
-    def validate(work: dict) -> dict:
-        from carbonwatch.orchestration import tasks
-
-        return tasks.validate(work["ctx"], work["extracted"])
+        return streaming.fetch_extract_validate(claimed)
 
     @task(**writer)
-    def load(work: dict, validated: dict) -> dict:
-        from carbonwatch.orchestration import tasks
-
-        return tasks.load(work["ctx"], work["fetched"], work["extracted"], validated)
-
-    @task(**writer)
-    def detect_changes(work: dict, counts: dict) -> dict:
-        from carbonwatch.orchestration import tasks
-
-        return tasks.detect_changes(work["ctx"], counts)
-
-    @task(**writer)
-    def alert(work: dict, counts: dict) -> list[dict]:
-        from carbonwatch.orchestration import tasks
+    def load_alert(work: dict) -> list[dict]:
+        from carbonwatch.orchestration import streaming
         from carbonwatch.orchestration.watch import disclosure_line
 
-        tasks.alert(work["ctx"], counts)
-        rows = tasks.finish_disclosures(work["ctx"], work)
+        rows = streaming.load_alert(work)
         for row in rows:
             print(disclosure_line(row))
         return rows
 
-    work = fetch_extract(prepare())
-    counts = load(work, validate(work))
-    alert(work, detect_changes(work, counts))
+    load_alert(fetch_extract_validate(prepare()))
 
 
 disclosures_dag = carbonwatch_disclosures()

@@ -1,8 +1,8 @@
 """Streaming under a real Airflow: `airflow standalone` (scheduler, dag-processor, triggerer,
 api-server) on 127.0.0.1. The AssetWatcher's DisclosureFeedTrigger (installed package) polls a
 loopback cninfo-shaped feed; a report published there becomes an asset event, a run of
-carbonwatch_disclosures processes exactly that disclosure with the nightly's task bodies in the
-writer pool, and the changed target is alerted. Prints the latency (published → alerted).
+carbonwatch_disclosures (three task instances) processes exactly that disclosure with the
+nightly's task bodies in the writer pool, and the changed target is alerted. Prints the latency (published → alerted).
 
 The warehouse starts as the embedded watcher leaves it after the company's first own report (its
 baseline), so the Airflow part has a real change to alert on. Skipped only when Airflow cannot
@@ -21,8 +21,8 @@ from carbonwatch.demo.mirror import build_mirror
 from carbonwatch.orchestration.watch import Watcher
 from common.settings import DUCKDB_POOL
 from extractors.cases import case_record
-import test_airflow_standalone
-from test_airflow_standalone import Airflow, free_port, q
+from carbonwatch.demo.standalone import Airflow
+from test_airflow_standalone import q
 from warehouse.db import connect
 from warehouse.runs import bootstrap
 
@@ -59,8 +59,7 @@ def streamed(tmp_path_factory, report_cases, report_pdf):
         finally:
             mp.undo()
         # this test starts its own standalone; give a busy machine longer than the nightly test does
-        mp.setattr(test_airflow_standalone, "START_TIMEOUT", 600)
-        airflow = Airflow(tmp / "airflow-home", free_port())
+        airflow = Airflow(tmp / "airflow-home", start_timeout=600)
         airflow.home.mkdir()
         base_env = airflow.env
         airflow.env = lambda: base_env() | settings_env
@@ -119,6 +118,8 @@ def test_the_run_was_asset_triggered_and_its_writers_used_the_pool(streamed):
     runs = streamed["runs"]
     assert runs and all(r["run_type"] == "asset_triggered" and r["state"] == "success" for r in runs)
     tasks = streamed["tasks"]
-    assert {t["task_id"] for t in tasks if t.get("pool") == DUCKDB_POOL} == {"prepare", "load", "detect_changes", "alert"}
+    assert {t["task_id"] for t in tasks if t.get("pool") == DUCKDB_POOL} == {"prepare", "load_alert"}
+    assert {t["task_id"] for t in tasks} == {"prepare", "fetch_extract_validate", "load_alert"}
     payloads = [e["extra"].get("payload") for e in streamed["events"] if e.get("extra", {}).get("from_trigger")]
-    assert any(p and p.get("source_id") == streamed["source_id"] for p in payloads)  # the payload is the disclosure
+    # the payload is the batch of disclosures of one poll, as JSON
+    assert [d["source_id"] for p in payloads if p for d in p["disclosures"]] == [streamed["source_id"]]

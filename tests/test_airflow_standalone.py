@@ -14,39 +14,23 @@ Skipped (with the reason) only when Airflow cannot start here. ~3-5 min.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import duckdb
 import pytest
-import requests
 
 from carbonwatch.demo.mirror import EDITION2_EDITS, MirrorServer, build_mirror, case_dir_name, write_sources
-from carbonwatch.orchestration.runner import prepare_airflow_home
+from carbonwatch.demo.standalone import Airflow
 from common.settings import DUCKDB_POOL
 
-REPO = Path(__file__).resolve().parent.parent
 CASES = (9, 30, 64, 67, 71)  # 30, 64, 67, 71 change a target in edition 2
 GONE = 9  # edition 2 run: its landing page is removed (404)
 BROKEN = 30  # edition 2 run: its new report PDF is corrupt (fetched, fails to parse)
 NIGHTLY, REPORTING = "carbonwatch_nightly", "carbonwatch_reporting"
 WRITER_TASKS = {"prepare", "discover", "load", "detect_changes", "alert"}
-START_TIMEOUT = 240
-RUN_TIMEOUT = 420
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def previous_nightly_time(now: datetime) -> datetime:
@@ -54,137 +38,6 @@ def previous_nightly_time(now: datetime) -> datetime:
     would create on unpausing (catchup=False runs the latest missed interval)."""
     slot = now.replace(hour=18, minute=0, second=0, microsecond=0)
     return slot if slot <= now else slot - timedelta(days=1)
-
-
-class Airflow:
-    def __init__(self, home: Path, port: int):
-        self.home, self.port = home, port
-        self.base = f"http://127.0.0.1:{port}"
-        self.proc: subprocess.Popen | None = None
-        self.log = home / "standalone.log"
-        self.session = requests.Session()
-        self.session.trust_env = False  # never a proxy: everything stays on 127.0.0.1
-
-    def env(self) -> dict:
-        venv_bin = str(Path(sys.executable).parent)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CARBONWATCH_"))}
-        env.update({
-            "PATH": venv_bin + os.pathsep + env.get("PATH", ""),
-            "AIRFLOW_HOME": str(self.home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__PARALLELISM": "2",
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.base}/execution/",
-            "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW__API__PORT": str(self.port),
-            "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-            "GX_ANALYTICS_ENABLED": "false",
-            "NO_PROXY": "127.0.0.1,localhost",
-            "no_proxy": "127.0.0.1,localhost",
-            "PYTHONPATH": str(REPO),
-        })
-        return env
-
-    def start(self) -> None:
-        env = self.env()
-        prepare_airflow_home(env)  # airflow db migrate + airflow pools set (as runner does)
-        fh = self.log.open("ab")
-        self.proc = subprocess.Popen(["airflow", "standalone"], env=env, cwd=self.home, stdout=fh,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"airflow standalone exited with {self.proc.returncode}")
-            try:
-                health = self.session.get(f"{self.base}/api/v2/monitor/health", timeout=5).json()
-                if all(health.get(k, {}).get("status") == "healthy" for k in ("metadatabase", "scheduler", "dag_processor")):
-                    return
-            except (requests.RequestException, ValueError):
-                pass
-            time.sleep(2)
-        raise RuntimeError(f"airflow standalone not healthy on {self.base} after {START_TIMEOUT}s")
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        pgid = os.getpgid(self.proc.pid)
-        os.killpg(pgid, signal.SIGTERM)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            pass
-
-    def log_tail(self, n: int = 4000) -> str:
-        try:
-            return self.log.read_text(errors="replace")[-n:]
-        except OSError:
-            return ""
-
-    # -- REST ------------------------------------------------------------------------------
-    def login(self) -> None:
-        passwords = json.loads((self.home / "simple_auth_manager_passwords.json.generated").read_text())
-        user, password = next(iter(passwords.items()))
-        r = self.session.post(f"{self.base}/auth/token", json={"username": user, "password": password}, timeout=30)
-        r.raise_for_status()
-        self.session.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
-
-    def api(self, method: str, path: str, **kw) -> dict:
-        # A read (GET) that times out on a busy machine is asked again: the scheduler and the API
-        # server share the cores with the run itself; only a write must not be repeated.
-        attempts = 4 if method == "GET" else 1
-        for attempt in range(attempts):
-            try:
-                r = self.session.request(method, f"{self.base}/api/v2{path}", timeout=60, **kw)
-                break
-            except requests.Timeout:
-                if attempt == attempts - 1:
-                    raise
-        if r.status_code >= 400:
-            raise AssertionError(f"{method} {path}: {r.status_code} {r.text[:1000]}")
-        return r.json() if r.content else {}
-
-    def wait_for_dags(self, *dag_ids: str, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            r = self.session.get(f"{self.base}/api/v2/dags", params={"dag_id_pattern": "carbonwatch"}, timeout=30)
-            if r.ok and set(dag_ids) <= {d["dag_id"] for d in r.json()["dags"]}:
-                errors = self.api("GET", "/importErrors")["import_errors"]
-                assert not errors, errors
-                return
-            time.sleep(2)
-        raise AssertionError(f"DAGs {dag_ids} not parsed after {timeout}s; import errors: "
-                             f"{self.api('GET', '/importErrors')}")
-
-    def trigger(self, run_id: str, conf: dict, logical_date: datetime) -> None:
-        self.api("POST", f"/dags/{NIGHTLY}/dagRuns",
-                 json={"dag_run_id": run_id, "logical_date": logical_date.isoformat(), "conf": conf})
-
-    def wait_run(self, dag_id: str, run_id: str, timeout: float = RUN_TIMEOUT) -> str:
-        deadline = time.monotonic() + timeout
-        state = None
-        while time.monotonic() < deadline:
-            state = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
-            if state in ("success", "failed"):
-                return state
-            time.sleep(3)
-        raise AssertionError(f"{dag_id} run {run_id} still {state} after {timeout}s; tasks: {self.task_states(dag_id, run_id)}")
-
-    def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
-        return self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 100})["task_instances"]
-
-    def task_states(self, dag_id: str, run_id: str) -> dict:
-        return {(t["task_id"], t.get("map_index")): t["state"] for t in self.task_instances(dag_id, run_id)}
 
 
 def q(path, sql, params=()):
@@ -214,7 +67,7 @@ def airflow_runs(tmp_path_factory, report_cases, report_pdf):
     data = pdf.read_bytes()  # header and %%EOF kept (the crawler accepts it), the body zeroed
     pdf.write_bytes(data[:16] + b"\0" * (len(data) - 32) + data[-16:])
 
-    airflow = Airflow(tmp / "airflow-home", free_port())
+    airflow = Airflow(tmp / "airflow-home")
     airflow.home.mkdir()
     out = {"tmp": tmp, "warehouse": tmp / "var" / "warehouse.duckdb", "airflow": airflow, "times": {}}
     with MirrorServer(roots[1]) as server:

@@ -31,11 +31,25 @@ def test_a_retried_shard_rewrites_its_file_whole(tmp_path):
 
 
 def test_old_runs_work_folders_are_pruned(tmp_path):
+    hours_ago = time.time() - 3 * 3600
     for i in range(5):
         (tmp_path / f"run-{i}").mkdir()
-        os.utime(tmp_path / f"run-{i}", (time.time() - 100 + i, time.time() - 100 + i))
+        os.utime(tmp_path / f"run-{i}", (hours_ago + i, hours_ago + i))
     prune_work({"work_dir": str(tmp_path), "run_id": "run-0"}, keep=3)  # the current run is always kept
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run-0", "run-3", "run-4"]
+
+
+def test_a_work_folder_written_recently_is_kept_however_many_runs_closed_since(tmp_path):
+    """A nightly run at work (its folder last written minutes ago) beside streaming runs that close
+    every few seconds: their pruning must not delete its stage files."""
+    nightly = tmp_path / "scheduled__nightly"
+    write_jsonl(nightly / "crawls" / "0000.jsonl", [{"case_no": 1}])
+    minutes_ago = time.time() - 600
+    os.utime(nightly, (minutes_ago, minutes_ago))
+    for i in range(5):  # newer streaming runs
+        (tmp_path / f"asset_triggered__{i}").mkdir()
+    prune_work({"work_dir": str(tmp_path), "run_id": "asset_triggered__4"}, keep=3)
+    assert (nightly / "crawls" / "0000.jsonl").is_file()
 
 
 def test_extract_maps_only_over_shards_with_new_documents():

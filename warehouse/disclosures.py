@@ -91,16 +91,16 @@ def _due(retry_after: float) -> str:
 
 
 def pending(con, limit: int | None = None, retry_after: float = RETRY_AFTER, now: datetime | None = None,
-            owner: str | None = None) -> list[dict]:
+            owner: str | None = None, lease: float = LEASE) -> list[dict]:
     """Disclosures to process now, oldest first: pending, or failed and due for a retry; not
-    claimed by another owner within the lease."""
+    claimed by another owner within `lease` seconds (0: every other owner's claim is stale)."""
     from warehouse.db import utcnow
 
     now = now or utcnow()
     return [r | {"published_at": r["published_at"].isoformat(timespec="milliseconds") + "Z"} for r in rows(
         con, "SELECT source_id, feed, case_no, company, url, title, published_at, attempts FROM disclosures "
              f"WHERE (status = 'pending' OR {_due(retry_after)}) AND (claimed_by IS NULL OR claimed_by = ? "
-             f"OR claimed_at + to_microseconds(CAST({LEASE} * 1e6 AS BIGINT)) <= ?) ORDER BY published_at, source_id"
+             f"OR claimed_at + to_microseconds(CAST({float(lease)} * 1e6 AS BIGINT)) <= ?) ORDER BY published_at, source_id"
              + (f" LIMIT {int(limit)}" if limit else ""), [now, owner or "", now])]
 
 

@@ -84,6 +84,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer("POST")
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client killed mid-request: not news
+            super().handle_error(request, client_address)
+
+
 class FeedServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self._lock = threading.Lock()
@@ -91,7 +99,7 @@ class FeedServer:
         self.fault: dict[str, str | None] = {}
         self.missing: set[str] = set()  # /static/ paths answered 404 (a dead PDF link)
         self.hits: dict[str, int] = {}
-        self._httpd = ThreadingHTTPServer((host, port), _Handler)
+        self._httpd = _Server((host, port), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.feeds = self
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="feeds", daemon=True)

@@ -25,6 +25,9 @@ from pathlib import Path
 from common.settings import MAX_SHARDS
 
 KEEP_RUNS = 3  # work folders kept for inspection; older ones are removed when a run closes
+# a folder written this recently may be another run's still at work (the nightly beside the
+# streaming DAG's runs, which close every few seconds): twice the longest task's timeout
+ACTIVE_WINDOW = 2 * 3600.0
 
 
 def run_dir(ctx: dict) -> Path:
@@ -94,7 +97,18 @@ def prune_work(ctx: dict, keep: int = KEEP_RUNS) -> None:
     root = Path(ctx["work_dir"])
     if not root.is_dir():
         return
+    import time
+
     mine = run_dir(ctx).resolve()
     runs = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in [p for p in runs if p.resolve() != mine][max(keep - 1, 0):]:
-        shutil.rmtree(old, ignore_errors=True)
+        if time.time() - _last_write(old) >= ACTIVE_WINDOW:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _last_write(folder: Path) -> float:
+    """When the folder or one of its stage folders last changed (a stage file written)."""
+    try:
+        return max([folder.stat().st_mtime] + [p.stat().st_mtime for p in folder.iterdir()])
+    except OSError:  # removed meanwhile
+        return 0.0

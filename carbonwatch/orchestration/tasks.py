@@ -380,12 +380,13 @@ def publish(ctx: dict) -> None:
 
 
 def claim_disclosures(ctx: dict, disclosures: list[dict], retry_after: float | None = None,
-                      owner: str | None = None) -> list[dict]:
+                      owner: str | None = None, lease: float | None = None) -> list[dict]:
     """Record announced disclosures in the log (a replay or a duplicate adds nothing) and take
     those of them still to process (pending, or failed and due) for `owner` (default: this run);
-    returns them. One claimed by another owner within its lease is left to it."""
+    returns them. One claimed by another owner within its lease (default LEASE; 0 when no other
+    owner can be at work) is left to it."""
     from warehouse.db import connect, transaction, utcnow
-    from warehouse.disclosures import RETRY_AFTER, claim, pending, take
+    from warehouse.disclosures import LEASE, RETRY_AFTER, claim, pending, take
 
     owner = owner or ctx["run_id"]
     con = connect(ctx["warehouse"])
@@ -393,7 +394,8 @@ def claim_disclosures(ctx: dict, disclosures: list[dict], retry_after: float | N
         counts = claim(con, disclosures, utcnow())
         wanted = {d["source_id"] for d in disclosures}
         with transaction(con):
-            due = pending(con, retry_after=RETRY_AFTER if retry_after is None else retry_after, owner=owner)
+            due = pending(con, retry_after=RETRY_AFTER if retry_after is None else retry_after, owner=owner,
+                          lease=LEASE if lease is None else lease)
             todo = [p for p in due if p["source_id"] in wanted]
             take(con, [p["source_id"] for p in todo], owner, utcnow())
     finally:

@@ -27,6 +27,7 @@ Environment variables (all optional):
   CARBONWATCH_CNINFO_URL, _CNINFO_STATIC_URL, _HKEX_URL, _EDGAR_URL, _EDGAR_ARCHIVES_URL
                          the disclosure systems the feed adapters ask (feed_endpoints)
   CARBONWATCH_WATCH_INTERVAL  seconds between two polls of `carbonwatch watch` (default 60)
+  CARBONWATCH_RETRY_AFTER     seconds before a failed disclosure is tried again, doubled per attempt (default 300)
   CARBONWATCH_DOCUMENT_DEADLINE (120 s)  total time to download one document (all reads, retries)
   CARBONWATCH_COMPANY_BUDGET (600 s)  total time to crawl one company's site; both end well
                          inside the fetch task's timeout (FETCH_TASK_TIMEOUT, 60 min per shard)
@@ -356,3 +357,9 @@ def feed_endpoints() -> FeedEndpoints:
 def watch_interval() -> float:
     """Seconds between two polls of the feeds (`carbonwatch watch`, the Airflow trigger)."""
     return float(env("WATCH_INTERVAL", "60"))
+
+
+def retry_after() -> float:
+    """Seconds before a failed disclosure is tried again, doubled after each attempt (the
+    embedded watcher, and under Airflow the trigger and the run that claims it)."""
+    return float(env("RETRY_AFTER", "300"))

@@ -174,3 +174,34 @@ def test_a_feed_error_rides_in_an_event_once_and_the_run_records_it(env):
     errors = query(conf["warehouse"], "SELECT feed, errors, last_error FROM feed_cursors ORDER BY feed")
     assert [(f, n) for f, n, _ in errors] == [("cninfo:999064", 1), ("cninfo:999071", 1)]
     assert all("500" in e for _, _, e in errors)
+
+
+def test_a_failed_disclosure_is_emitted_again_when_its_retry_is_due(env, template, monkeypatch):
+    """A disclosure whose PDF is 404 fails its run; once its retry is due (backoff, the setting
+    CARBONWATCH_RETRY_AFTER) the trigger emits it again, though the feed has nothing new, and
+    the next run loads it: under Airflow a failed disclosure no longer waits for a restart."""
+    conf, _, feeds = env
+    _, pdfs, names = template
+    item = feeds.publish(case_no=64, company=names[64], code="999064", title="2023年度可持续发展报告",
+                         pdf=pdfs[(64, 2023)])
+    feeds.missing.add("/static/" + item.path)
+    source_id = f"cninfo:{item.announcement_id}"
+    monkeypatch.setenv("CARBONWATCH_RETRY_AFTER", "1")
+
+    async def scenario():
+        events = Events(trigger_of(conf))
+        try:
+            first = await events.next(60)
+            _, failed = await asyncio.to_thread(run_of, conf, [first])
+            feeds.missing.clear()  # the site heals
+            again = await events.next(60)
+            _, done = await asyncio.to_thread(run_of, conf, [again])
+            return first, failed, again, done
+        finally:
+            events.close()
+
+    first, failed, again, done = asyncio.run(scenario())
+    assert [d["source_id"] for d in first["disclosures"]] == [source_id]
+    assert [(r["source_id"], r["status"]) for r in failed] == [(source_id, "failed")] and "404" in failed[0]["error"]
+    assert [d["source_id"] for d in again["disclosures"]] == [source_id]
+    assert [(r["source_id"], r["status"], r["attempts"]) for r in done] == [(source_id, "done", 2)]

@@ -104,6 +104,16 @@ def pending(con, limit: int | None = None, retry_after: float = RETRY_AFTER, now
              + (f" LIMIT {int(limit)}" if limit else ""), [now, owner or "", now])]
 
 
+def due_failures(con, retry_after: float = RETRY_AFTER, now: datetime | None = None) -> list[dict]:
+    """Failed disclosures whose retry is due, as the disclosures a feed announced (no claim
+    taken: the run that processes them claims them through `pending`)."""
+    from warehouse.db import utcnow
+
+    return [r | {"published_at": r["published_at"].isoformat(timespec="milliseconds") + "Z"} for r in rows(
+        con, "SELECT source_id, feed, case_no, company, url, title, published_at FROM disclosures "
+             f"WHERE {_due(retry_after)} ORDER BY published_at, source_id", [now or utcnow()])]
+
+
 def take(con, source_ids: list[str], owner: str, now: datetime) -> None:
     """Mark these disclosures as being processed by `owner` (see pending's lease)."""
     con.execute("UPDATE disclosures SET claimed_by = ?, claimed_at = ? WHERE source_id IN (SELECT unnest(?::VARCHAR[]))",

@@ -7,6 +7,7 @@ three fat tasks, not one per stage: claim → fetch, extract, validate → load,
 from __future__ import annotations
 
 from carbonwatch.orchestration import tasks
+from common import settings
 
 
 def batch_of(payloads: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -25,7 +26,7 @@ def prepare(conf: dict | None, run_id: str, payloads: list[dict]) -> dict:
     disclosures, errors = batch_of(payloads)
     ctx = tasks.prepare(conf, run_id) | {"streaming": True}
     tasks.record_feed_errors(ctx, errors)
-    todo = tasks.claim_disclosures(ctx, disclosures, lease=0.0)
+    todo = tasks.claim_disclosures(ctx, disclosures, settings.retry_after(), lease=0.0)
     return {"ctx": ctx, "items": tasks.disclosure_items(ctx, todo)}
 
 

@@ -35,6 +35,8 @@ from typing import Any, AsyncIterator
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
+from common import settings
+
 log = logging.getLogger("carbonwatch.trigger")
 RUN_ID_PREFIX = "asset_triggered__"  # Airflow's run ids of asset-triggered runs (DagRunType.ASSET_TRIGGERED)
 
@@ -100,6 +102,20 @@ def unfinished(warehouse: str, emitted_at: datetime, source_ids: list[str]) -> t
         con.close()
 
 
+def due_retries(warehouse: str, retry_after: float) -> list[dict]:
+    """Failed disclosures whose retry is due (backoff doubling per attempt, at most
+    MAX_ATTEMPTS), from the snapshot, as disclosures to emit again ([] while it is unreadable)."""
+    from warehouse.disclosures import due_failures
+
+    con = _reader(warehouse)
+    if con is None:
+        return []
+    try:
+        return due_failures(con, retry_after) if "disclosures" in _tables(con) else []
+    finally:
+        con.close()
+
+
 class DisclosureFeedTrigger(BaseEventTrigger):
     """Poll the feeds of `sources` every `interval` seconds; one event per batch of new
     disclosures, the next only once a run has handled the previous one.
@@ -110,10 +126,12 @@ class DisclosureFeedTrigger(BaseEventTrigger):
     :param raw_dir: where the fetcher may keep temporary files
     :param batch: disclosures per event at most (the rest go in the next)
     :param redeliver_after: seconds after which an event no run has reported on is emitted again
+    :param retry_after: seconds before a failed disclosure is emitted again (doubled per attempt;
+        default: the setting CARBONWATCH_RETRY_AFTER, which the run's claim uses too)
     """
 
     def __init__(self, sources: str, warehouse: str, interval: float = 60.0, raw_dir: str | None = None,
-                 batch: int = 100, redeliver_after: float = 900.0):
+                 batch: int = 100, redeliver_after: float = 900.0, retry_after: float | None = None):
         super().__init__()
         self.sources = sources
         self.warehouse = warehouse
@@ -121,11 +139,13 @@ class DisclosureFeedTrigger(BaseEventTrigger):
         self.raw_dir = raw_dir
         self.batch = int(batch)
         self.redeliver_after = float(redeliver_after)
+        self.retry_after = retry_after
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (f"{type(self).__module__}.{type(self).__qualname__}",
                 {"sources": self.sources, "warehouse": self.warehouse, "interval": self.interval,
-                 "raw_dir": self.raw_dir, "batch": self.batch, "redeliver_after": self.redeliver_after})
+                 "raw_dir": self.raw_dir, "batch": self.batch, "redeliver_after": self.redeliver_after,
+                 "retry_after": self.retry_after})
 
     def _poll(self, seen: set[str], cursors: dict[str, str], last_errors: dict[str, str | None]) -> tuple[list, list]:
         """One poll of every feed: the disclosures not seen before, and the feed errors that changed."""
@@ -180,6 +200,10 @@ class DisclosureFeedTrigger(BaseEventTrigger):
                                 outstanding["at"], len(left))
                     queue = {s: outstanding["disclosures"][s] for s in left} | queue
                     outstanding = None
+            if outstanding is None:  # a failed disclosure whose retry is due goes with the next event
+                retry_after = settings.retry_after() if self.retry_after is None else self.retry_after
+                for d in await asyncio.to_thread(due_retries, self.warehouse, retry_after):
+                    queue.setdefault(d["source_id"], d)
             if outstanding is None and (queue or errors):
                 batch = list(queue.values())[:self.batch]
                 for d in batch:

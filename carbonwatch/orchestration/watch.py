@@ -87,7 +87,6 @@ class Watcher:
     def __init__(self, conf: dict, interval: float = 60.0, echo=print, stop: threading.Event | None = None,
                  retry_after: float | None = None):
         from common import settings
-        from warehouse.disclosures import RETRY_AFTER
 
         self.ctx = settings.resolve(conf)
         self.interval = interval
@@ -98,7 +97,7 @@ class Watcher:
         self.cursors: dict[str, str] = {}
         self.unflushed_polls: dict[str, dict] = {}
         self.backlog = False  # pending disclosures in the log (e.g. left by a stopped watcher)
-        self.retry_after = RETRY_AFTER if retry_after is None else retry_after  # a failed disclosure's next try
+        self.retry_after = settings.retry_after() if retry_after is None else retry_after  # a failed disclosure's next try
         self.next_retry: datetime | None = None
         self.totals = PollStats()
 

@@ -165,7 +165,7 @@ def test_disclosures_dag_is_fed_by_an_asset_watcher_with_an_installed_event_trig
     assert isinstance(watcher.trigger, BaseEventTrigger) and isinstance(watcher.trigger, DisclosureFeedTrigger)
     classpath, kwargs = watcher.trigger.serialize()
     assert classpath == "carbonwatch.orchestration.trigger.DisclosureFeedTrigger"  # importable by the triggerer
-    assert set(kwargs) == {"sources", "warehouse", "interval", "raw_dir", "batch", "redeliver_after"}
+    assert set(kwargs) == {"sources", "warehouse", "interval", "raw_dir", "batch", "redeliver_after", "retry_after"}
     assert type(watcher.trigger)(**kwargs).serialize() == (classpath, kwargs)  # what the triggerer rebuilds
     # three fat task instances; the two that open DuckDB share the nightly's writer pool
     assert [t.task_id for t in dag.topological_sort()] == ["prepare", "fetch_extract_validate", "load_alert"]

@@ -61,6 +61,7 @@ DUCKDB_QUEUE = "duckdb_writer"
 # companies make a shard of a few minutes. Airflow maps at most core.max_map_length (1,024)
 # items: above 1,024 x shard_size companies the shards grow instead (orchestration/shards.py).
 DEFAULT_SHARD_SIZE = 50
+DEFAULT_RETRY_AFTER = 300.0  # seconds before a failed disclosure is tried again (setting CARBONWATCH_RETRY_AFTER)
 MAX_SHARDS = 1024
 
 # The nightly's fetch task timeout (dags/carbonwatch_nightly.py): one shard's crawls. A company's
@@ -362,4 +363,4 @@ def watch_interval() -> float:
 def retry_after() -> float:
     """Seconds before a failed disclosure is tried again, doubled after each attempt (the
     embedded watcher, and under Airflow the trigger and the run that claims it)."""
-    return float(env("RETRY_AFTER", "300"))
+    return float(env("RETRY_AFTER", str(DEFAULT_RETRY_AFTER)))

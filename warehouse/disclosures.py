@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from common.settings import DEFAULT_RETRY_AFTER
 from warehouse.db import rows, transaction
 
 MAX_ATTEMPTS = 5  # a disclosure that failed this often is given up (it stays recorded with its error)
-RETRY_AFTER = 300.0  # seconds before a failed disclosure is tried again, doubled after each attempt
+RETRY_AFTER = DEFAULT_RETRY_AFTER  # seconds before a failed disclosure is tried again, doubled per attempt
 LEASE = 600.0  # seconds a claim by another owner (a concurrent Airflow run) is respected
 FINISHED = ("done", "duplicate", "gave_up")
 
@@ -90,6 +91,13 @@ def _due(retry_after: float) -> str:
             f"to_microseconds(CAST({float(retry_after)} * 1e6 * pow(2, attempts - 1) AS BIGINT)) <= ?)")
 
 
+def _announced(con, where: str, params: list, limit: int | None = None) -> list[dict]:
+    """Rows of the log as the disclosures a feed announced (published_at back in ISO form), oldest first."""
+    return [r | {"published_at": r["published_at"].isoformat(timespec="milliseconds") + "Z"} for r in rows(
+        con, "SELECT source_id, feed, case_no, company, url, title, published_at, attempts FROM disclosures "
+             f"WHERE {where} ORDER BY published_at, source_id" + (f" LIMIT {int(limit)}" if limit else ""), params)]
+
+
 def pending(con, limit: int | None = None, retry_after: float = RETRY_AFTER, now: datetime | None = None,
             owner: str | None = None, lease: float = LEASE) -> list[dict]:
     """Disclosures to process now, oldest first: pending, or failed and due for a retry; not
@@ -97,11 +105,9 @@ def pending(con, limit: int | None = None, retry_after: float = RETRY_AFTER, now
     from warehouse.db import utcnow
 
     now = now or utcnow()
-    return [r | {"published_at": r["published_at"].isoformat(timespec="milliseconds") + "Z"} for r in rows(
-        con, "SELECT source_id, feed, case_no, company, url, title, published_at, attempts FROM disclosures "
-             f"WHERE (status = 'pending' OR {_due(retry_after)}) AND (claimed_by IS NULL OR claimed_by = ? "
-             f"OR claimed_at + to_microseconds(CAST({float(lease)} * 1e6 AS BIGINT)) <= ?) ORDER BY published_at, source_id"
-             + (f" LIMIT {int(limit)}" if limit else ""), [now, owner or "", now])]
+    return _announced(con, f"(status = 'pending' OR {_due(retry_after)}) AND (claimed_by IS NULL OR claimed_by = ? "
+                             f"OR claimed_at + to_microseconds(CAST({float(lease)} * 1e6 AS BIGINT)) <= ?)",
+                      [now, owner or "", now], limit)
 
 
 def due_failures(con, retry_after: float = RETRY_AFTER, now: datetime | None = None) -> list[dict]:
@@ -109,9 +115,7 @@ def due_failures(con, retry_after: float = RETRY_AFTER, now: datetime | None = N
     taken: the run that processes them claims them through `pending`)."""
     from warehouse.db import utcnow
 
-    return [r | {"published_at": r["published_at"].isoformat(timespec="milliseconds") + "Z"} for r in rows(
-        con, "SELECT source_id, feed, case_no, company, url, title, published_at FROM disclosures "
-             f"WHERE {_due(retry_after)} ORDER BY published_at, source_id", [now or utcnow()])]
+    return _announced(con, _due(retry_after), [now or utcnow()])
 
 
 def take(con, source_ids: list[str], owner: str, now: datetime) -> None:

@@ -65,7 +65,7 @@ writer = {"pool": DUCKDB_POOL, "queue": DUCKDB_QUEUE}
     doc_md=__doc__,
 )
 def carbonwatch_disclosures():
-    @task(**writer)
+    @task(**writer, multiple_outputs=False)
     def prepare() -> dict:
         from carbonwatch.orchestration import streaming
 
@@ -73,7 +73,7 @@ def carbonwatch_disclosures():
         payloads = [e.extra.get("payload") or {} for e in context["triggering_asset_events"][DISCLOSURES]]
         return streaming.prepare(settings.airflow_values(), context["run_id"], payloads)
 
-    @task
+    @task(multiple_outputs=False)
     def fetch_extract_validate(claimed: dict) -> dict:
         from carbonwatch.orchestration import streaming
 

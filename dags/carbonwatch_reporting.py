@@ -46,7 +46,7 @@ default_args = {
     doc_md=__doc__,
 )
 def carbonwatch_reporting():
-    @task(pool=DUCKDB_POOL, queue=DUCKDB_QUEUE)
+    @task(pool=DUCKDB_POOL, queue=DUCKDB_QUEUE, multiple_outputs=False)
     def write_summary() -> dict:
         import re
         from pathlib import Path

@@ -51,6 +51,10 @@ def test_no_cycles_and_default_args(dagbag, dag_file):
             assert t.owner == dag.default_args["owner"], t.task_id
             assert t.retries >= 1, t.task_id
             assert t.execution_timeout is not None, t.task_id
+            # one XCom per return value: Airflow would infer multiple_outputs from `-> dict`
+            # and push every key apart (a round trip each)
+            outputs = t.partial_kwargs.get("multiple_outputs") if hasattr(t, "partial_kwargs") else None
+            assert not (getattr(t, "multiple_outputs", False) or outputs), t.task_id
 
 
 def test_nightly_schedule_flow_and_duckdb_pool(dagbag):

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from .discover import Candidate, Link, candidate, classify, page_links, report_year
 from .fetch import Fetched, Fetcher, host_allowed, now_iso, strip_credentials, strip_fragment
 from .limits import CrawlConfig
+from .page_cache import PageCache
 from .sources import normalise_host, normalise_source
 
 
@@ -59,6 +60,7 @@ class _Crawl:
             allowed.append(landing_host)
         self.fetcher = Fetcher(config, allowed, self.raw_dir / ".tmp", result["log"],
                                private_ok=set(src["allowed_domains"]))
+        self.page_cache = PageCache(self.raw_dir / "pages")  # links of pages seen, with validators
         self.known_by_sha = {}
         for url, row in known.items():
             if row and row.get("sha256"):
@@ -164,11 +166,22 @@ class _Crawl:
     def _page(self, url: str, depth: int, is_landing: bool) -> None:
         self.done.add(url)
         self.pages_fetched += 1
-        res = self.fetcher.fetch(url, kind="page")
+        kept = self.page_cache.get(url)
+        res = self.fetcher.fetch(url, kind="page", conditional=kept)
         try:
             if not res.ok:
                 if is_landing:
                     self.result["error"] = f"landing page failed: {res.error}"
+                return
+            if res.not_modified:  # the server says the page is as last parsed: its links then
+                if kept is None:
+                    reason = "HTTP 304 to a request without validators: page not read"
+                    self.log(url, res.http_status, reason)
+                    if is_landing:
+                        self.result["error"] = f"landing page failed: {reason}"
+                    return
+                for link in self.page_cache.links(kept):
+                    self._consider(link, depth, kept["final_url"])
                 return
             if _is_pdf(res.head):  # a seed or page link that is itself a report
                 self.done.discard(url)
@@ -191,6 +204,10 @@ class _Crawl:
         except Exception as exc:  # a page BeautifulSoup cannot cope with is one failed page
             self.log(res.final_url, res.http_status, f"HTML parse failed: {type(exc).__name__}: {exc}")
             return
+        try:
+            self.page_cache.put(res.url, res.final_url, res.headers, links)
+        except OSError as exc:  # a full disk costs the next crawl a parse, not this one its links
+            self.log(res.final_url, res.http_status, f"page links not kept: {exc}")
         for link in links:
             self._consider(link, depth, res.final_url)
 

@@ -44,6 +44,9 @@ REDIRECTS = (301, 302, 303, 307, 308)
 ROBOTS_MAX_BYTES = 512 * 1024
 MAX_CRAWL_DELAY = 30.0
 CHUNK = 64 * 1024
+# a body left unread (304, redirect, error page) up to this size is drained so that the connection
+# goes back to the pool (keep-alive: the next request to the host skips TCP and TLS set-up)
+DRAIN_MAX_BYTES = 64 * 1024
 
 
 def now_iso() -> str:
@@ -150,6 +153,18 @@ def _describe(exc: BaseException) -> str:
 
 
 # --------------------------------------------------------------------------- fetcher
+def _keep_alive(resp) -> None:
+    """Drain a small unread body (a 304, a redirect, an error page) so urllib3 returns the
+    connection to the pool instead of closing it; a large or unknown-length one is dropped."""
+    if getattr(resp.raw, "connection", None) is None or resp.raw.tell():
+        return  # back in the pool already (read to the end), closed, or a body read part-way
+    length = resp.headers.get("Content-Length")
+    small = resp.status_code in (204, 304) or (length is not None and length.strip().isdigit()
+                                                and int(length) <= DRAIN_MAX_BYTES)
+    if small:
+        resp.raw.drain_conn()
+
+
 class Fetcher:
     def __init__(self, config, allowed_domains: list[str], tmp_dir: Path, log: list,
                  private_ok: set[str] | None = None) -> None:
@@ -369,55 +384,63 @@ class Fetcher:
             self.log(url, None, res.error, kind)
             return None
         with resp:
-            status = resp.status_code
-            res.http_status = status
-            res.headers = {k.lower(): v for k, v in resp.headers.items()}
-            if status in REDIRECTS and resp.headers.get("Location"):
-                nxt = strip_fragment(urljoin(url, resp.headers["Location"]))
-                self.log(url, status, f"redirect to {strip_credentials(nxt)}", kind)
-                if nxt in hops:
-                    res.error = "redirect loop: " + " -> ".join(hops[hops.index(nxt):] + [nxt])
-                elif len(hops) > cfg.max_redirects:
-                    res.error = f"too many redirects (more than {cfg.max_redirects})"
-                if res.error:
-                    self.log(url, status, res.error, kind)
-                    return None
-                hops.append(nxt)
-                return nxt
-            if status == 429 or 500 <= status < 600:
-                reason = f"HTTP {status} {resp.reason or ''}".strip()
-                retry_after = parse_retry_after(resp.headers.get("Retry-After")) if status in (429, 503) else None
-                if attempt >= cfg.max_retries:
-                    res.error = f"{reason} (gave up after {attempt} retries)"
-                elif retry_after is not None and retry_after > getattr(cfg, "max_retry_after", 60.0):
-                    res.error = f"{reason}: Retry-After {retry_after:g}s exceeds the cap, not retried"
-                else:
-                    wait = retry_after if retry_after is not None else cfg.backoff * (2 ** attempt)
-                    if wait >= deadline.remaining():
-                        res.error = f"{reason}: retry in {wait:g}s would pass the total timeout"
-                    else:
-                        src = "Retry-After" if retry_after is not None else "backoff"
-                        self.log(url, status, f"{reason}: retry {attempt + 1}/{cfg.max_retries} in {wait:g}s ({src})", kind)
-                        return wait, retry_after is not None
-                self.log(url, status, res.error, kind)
-                return None
-            if status == 304:
-                res.not_modified = True
-                self.log(url, status, "not modified", kind)
-                return None
-            if not (200 <= status < 300) or status == 206:
-                res.error = f"HTTP {status} {resp.reason or ''}".strip()
-                self.log(url, status, res.error, kind)
-                return None
             try:
-                self._read_body(res, resp, deadline, max_bytes, truncate)
-            except _Fail as exc:
-                res.error = str(exc)
-                res.discard()
+                return self._handle(res, resp, url, deadline, max_bytes, truncate, kind, attempt, hops)
+            finally:
+                _keep_alive(resp)
+
+    def _handle(self, res, resp, url, deadline, max_bytes, truncate, kind, attempt, hops):
+        """What one response means: final (None), a redirect hop (URL) or a retry (wait, Retry-After?)."""
+        cfg = self.config
+        status = resp.status_code
+        res.http_status = status
+        res.headers = {k.lower(): v for k, v in resp.headers.items()}
+        if status in REDIRECTS and resp.headers.get("Location"):
+            nxt = strip_fragment(urljoin(url, resp.headers["Location"]))
+            self.log(url, status, f"redirect to {strip_credentials(nxt)}", kind)
+            if nxt in hops:
+                res.error = "redirect loop: " + " -> ".join(hops[hops.index(nxt):] + [nxt])
+            elif len(hops) > cfg.max_redirects:
+                res.error = f"too many redirects (more than {cfg.max_redirects})"
+            if res.error:
                 self.log(url, status, res.error, kind)
                 return None
-            self.log(url, status, f"OK {res.size} bytes ({res.content_type or 'no content-type'})", kind)
+            hops.append(nxt)
+            return nxt
+        if status == 429 or 500 <= status < 600:
+            reason = f"HTTP {status} {resp.reason or ''}".strip()
+            retry_after = parse_retry_after(resp.headers.get("Retry-After")) if status in (429, 503) else None
+            if attempt >= cfg.max_retries:
+                res.error = f"{reason} (gave up after {attempt} retries)"
+            elif retry_after is not None and retry_after > getattr(cfg, "max_retry_after", 60.0):
+                res.error = f"{reason}: Retry-After {retry_after:g}s exceeds the cap, not retried"
+            else:
+                wait = retry_after if retry_after is not None else cfg.backoff * (2 ** attempt)
+                if wait >= deadline.remaining():
+                    res.error = f"{reason}: retry in {wait:g}s would pass the total timeout"
+                else:
+                    src = "Retry-After" if retry_after is not None else "backoff"
+                    self.log(url, status, f"{reason}: retry {attempt + 1}/{cfg.max_retries} in {wait:g}s ({src})", kind)
+                    return wait, retry_after is not None
+            self.log(url, status, res.error, kind)
             return None
+        if status == 304:
+            res.not_modified = True
+            self.log(url, status, "not modified", kind)
+            return None
+        if not (200 <= status < 300) or status == 206:
+            res.error = f"HTTP {status} {resp.reason or ''}".strip()
+            self.log(url, status, res.error, kind)
+            return None
+        try:
+            self._read_body(res, resp, deadline, max_bytes, truncate)
+        except _Fail as exc:
+            res.error = str(exc)
+            res.discard()
+            self.log(url, status, res.error, kind)
+            return None
+        self.log(url, status, f"OK {res.size} bytes ({res.content_type or 'no content-type'})", kind)
+        return None
 
     def _read_body(self, res: Fetched, resp, deadline: Deadline, max_bytes: int, truncate: bool) -> None:
         cfg = self.config

@@ -12,6 +12,7 @@ A Route answers with `status`, `headers` and `body`; faults: `delay` before the 
 `content_length` override (a lie: the truncated-body case), `close_early` bytes then hang up.
 `etag` / `last_modified` make the route answer 304 to a matching conditional request.
 `srv.route(path, [r1, r2])` answers r1, then r2 for every later request (e.g. 429 then 200).
+`srv.connections()` counts the TCP connections the requests came over (HTTP/1.1 keep-alive).
 """
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         srv = self.server.owner
         path = self.path.split("?", 1)[0]
-        srv._record(self.path, dict(self.headers))
+        srv._record(self.path, dict(self.headers), self.client_address)
         route = srv._next(self.path) or srv._next(path)
         if route is None:
             route = Route(status=404, body=b"not found")
@@ -180,6 +181,7 @@ class CrawlServer:
         self._routes: dict[str, list] = {}
         self._lock = threading.Lock()
         self.requests: list[tuple[str, dict, float]] = []  # (path, headers, time)
+        self.clients: list[tuple | None] = []  # the client address of each request
         self.stop_event = threading.Event()
         self.in_flight = 0
         self.max_in_flight = 0  # most requests answered at the same time
@@ -215,9 +217,15 @@ class CrawlServer:
                 return None
             return seq.pop(0) if len(seq) > 1 else seq[0]
 
-    def _record(self, path: str, headers: dict) -> None:
+    def _record(self, path: str, headers: dict, client: tuple | None = None) -> None:
         with self._lock:
             self.requests.append((path, headers, time.monotonic()))
+            self.clients.append(client)
+
+    def connections(self) -> int:
+        """TCP connections the requests came over (a kept-alive connection carries several)."""
+        with self._lock:
+            return len(set(self.clients))
 
     def hits(self, path: str) -> int:
         with self._lock:

@@ -222,7 +222,11 @@ def _etag(path: Path) -> str:
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    """Static files with strong ETags (sha256 of the bytes) and If-None-Match -> 304."""
+    """Static files with strong ETags (sha256 of the bytes) and If-None-Match -> 304, over
+    HTTP/1.1 keep-alive like a company's web server."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
 
     def log_message(self, fmt, *args):  # keep demo output readable
         pass

@@ -10,7 +10,7 @@ Environment variables (all optional):
   CARBONWATCH_SOURCES    sources CSV (default sources/mirror.csv of the repo)
   CARBONWATCH_RAW        content-addressed raw documents (default $CARBONWATCH_VAR/raw)
   CARBONWATCH_WORK       stage outputs of each run, JSON lines keyed by run (default: `work` in the raw folder)
-  CARBONWATCH_SHARD_SIZE companies per fetch/extract task instance (default 50: a few minutes of work)
+  CARBONWATCH_SHARD_SIZE companies per fetch/extract task instance (default 200: a few minutes of work)
   CARBONWATCH_SHARD_THREADS  companies crawled / documents extracted at once inside a shard (default 4)
   CARBONWATCH_SHARED     the shared read-only data: seeds, reports, real PDFs (default ../shared)
   CARBONWATCH_REPORT     the 100-case report PDF used to bootstrap a new warehouse
@@ -56,11 +56,12 @@ DUCKDB_POOL_DESCRIPTION = "carbonwatch: every task that opens the DuckDB warehou
 DUCKDB_QUEUE = "duckdb_writer"
 
 # The nightly maps fetch and extract over shards of companies, not one task per company: a
-# task instance costs ~0.2 s in dag.test() and seconds on a Celery worker, a company ~0.1-2 s
-# of work (a small vs a 150-page report; measured in benchmarks/scale_bench.py), so 50
-# companies make a shard of a few minutes. Airflow maps at most core.max_map_length (1,024)
-# items: above 1,024 x shard_size companies the shards grow instead (orchestration/shards.py).
-DEFAULT_SHARD_SIZE = 50
+# task instance costs ~0.1 s in dag.test() and seconds on a Celery worker; a company is ~1 s of
+# a shard's time on real sites (a polite crawl of 3-5 s, 4 companies at once) plus ~0.2 s per
+# real report extracted (docs/scale-out.md), so 200 companies make a shard of a few minutes.
+# Airflow maps at most core.max_map_length (1,024) items: above 1,024 x shard_size companies
+# the shards grow instead (orchestration/shards.py).
+DEFAULT_SHARD_SIZE = 200
 DEFAULT_RETRY_AFTER = 300.0  # seconds before a failed disclosure is tried again (setting CARBONWATCH_RETRY_AFTER)
 MAX_SHARDS = 1024
 

@@ -11,7 +11,7 @@ alert (publishes the asset `carbonwatch_warehouse`, which schedules the DAG
 `carbonwatch_reporting`)
 
 fetch and extract are mapped over shards of `shard_size` companies (setting
-CARBONWATCH_SHARD_SIZE or the run's conf, default 50: a few minutes of work; at most 1,024
+CARBONWATCH_SHARD_SIZE or the run's conf, default 200: a few minutes of work; at most 1,024
 shards, Airflow's max_map_length: past that the shards grow). Each shard writes its output as
 JSON lines under `<raw_dir>/work/<run>/` (crawls, extractions); validate writes which facts
 failed; XCom holds only paths and counts, and task logs do not print return values. A shard that

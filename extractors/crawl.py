@@ -18,7 +18,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .discover import Candidate, Link, candidate, classify, page_links, report_year
-from .fetch import Fetched, Fetcher, host_allowed, now_iso, strip_credentials, strip_fragment
+from .fetch import Fetched, Fetcher
+from .urls import host_allowed, now_iso, strip_credentials, strip_fragment
 from .limits import CrawlConfig
 from .page_cache import PageCache
 from .sources import normalise_host, normalise_source

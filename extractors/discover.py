@@ -9,7 +9,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
-from .fetch import strip_fragment
+from .urls import strip_fragment
 
 # Phrases that name a sustainability-type report outright.
 STRONG = re.compile(

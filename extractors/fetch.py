@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
@@ -33,6 +33,7 @@ import urllib3
 from common import interrupt
 
 from .limits import Deadline, enter_gate, gate, reset_gates
+from .urls import host_allowed, now_iso, strip_credentials, strip_fragment
 
 try:  # RFC 9309 matching (wildcards, longest match); the stdlib parser is the fallback
     from protego import Protego
@@ -47,31 +48,6 @@ CHUNK = 64 * 1024
 # a body left unread (304, redirect, error page) up to this size is drained so that the connection
 # goes back to the pool (keep-alive: the next request to the host skips TCP and TLS set-up)
 DRAIN_MAX_BYTES = 64 * 1024
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def strip_fragment(url: str) -> str:
-    p = urlsplit(url)
-    return urlunsplit((p.scheme, p.netloc, p.path or "/", p.query, ""))
-
-
-def strip_credentials(url: str) -> str:
-    """`url` without a user:password@ part (for logs and storage)."""
-    try:
-        p = urlsplit(url)
-    except ValueError:
-        return url
-    if "@" not in p.netloc:
-        return url
-    return urlunsplit((p.scheme, p.netloc.rsplit("@", 1)[1], p.path, p.query, p.fragment))
-
-
-def host_allowed(host: str, allowed: list[str]) -> bool:
-    host = (host or "").lower().rstrip(".")
-    return any(host == d or host.endswith("." + d) for d in allowed)
 
 
 # robots.txt outcomes shared by the crawls in this process (RFC 9309 allows caching up to 24 h);

@@ -29,7 +29,8 @@ def pipeline(tmp_path_factory, report_cases, report_pdf):
             csv.writer(fh).writerow([DEAD_CASE, "dead link", f"{server.base_url}/companies/gone/index.html",
                                      "127.0.0.1", "a landing page that 404s"])
         conf = {"sources": str(sources), "warehouse": str(tmp / "wh.duckdb"), "raw_dir": str(tmp / "raw"),
-                "report": str(report_pdf), "outbox": str(tmp / "alerts")}
+                "report": str(report_pdf), "outbox": str(tmp / "alerts"),
+                "shard_size": 50}  # 101 companies in 3 shards: the maps have several items
         states = []
         for edition in (1, 2, 2):
             server.root = roots[edition]

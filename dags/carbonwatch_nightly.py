@@ -65,6 +65,8 @@ writer = {"pool": DUCKDB_POOL, "queue": DUCKDB_QUEUE}
 # A company whose fetch or extract task still fails must not cost the others their night:
 # the next steps run once everything upstream is done and take what arrived.
 takes_what_arrived = {"trigger_rule": "all_done_min_one_success"}
+# A mapped task's outputs arrive as a lazy sequence: `[:]` reads them in one request (iterating
+# asks item by item and ends on an "XCom not found" error line in the task log).
 # Tasks annotated `-> dict` say multiple_outputs=False: Airflow infers True from the annotation
 # and pushes every key as an XCom of its own (7 round trips per fetch shard instead of 1).
 
@@ -118,7 +120,7 @@ def carbonwatch_nightly():
     def pick_new(fetched: list) -> list[dict]:
         from carbonwatch.orchestration.shards import shards_to_extract
 
-        return shards_to_extract(fetched)
+        return shards_to_extract(fetched[:])
 
     # each PDF has its own time/memory cap (extractors/document.py, 300 s default)
     @task(execution_timeout=timedelta(minutes=90), max_active_tis_per_dagrun=8, show_return_value_in_logs=False,
@@ -132,13 +134,13 @@ def carbonwatch_nightly():
     def validate(ctx: dict, extracted: list) -> dict:
         from carbonwatch.orchestration import tasks
 
-        return tasks.validate(ctx, list(extracted))
+        return tasks.validate(ctx, extracted[:])
 
     @task(execution_timeout=timedelta(minutes=30), **writer, **takes_what_arrived, multiple_outputs=False)
     def load(ctx: dict, fetched: list, extracted: list, validated: dict) -> dict:
         from carbonwatch.orchestration import tasks
 
-        return tasks.load(ctx, list(fetched), list(extracted), validated)
+        return tasks.load(ctx, fetched[:], extracted[:], validated)
 
     @task(execution_timeout=timedelta(minutes=15), **writer, multiple_outputs=False)
     def detect_changes(ctx: dict, counts: dict) -> dict:

@@ -22,6 +22,7 @@ from .fetch import Fetched, Fetcher
 from .urls import host_allowed, now_iso, strip_credentials, strip_fragment
 from .limits import CrawlConfig
 from .page_cache import PageCache
+from .sessions import SessionPool
 from .sources import normalise_host, normalise_source
 
 
@@ -53,14 +54,15 @@ def _looks_html(res: Fetched) -> bool:
 
 
 class _Crawl:
-    def __init__(self, src: dict, raw_dir: Path, known: dict, config: CrawlConfig, result: dict) -> None:
+    def __init__(self, src: dict, raw_dir: Path, known: dict, config: CrawlConfig, result: dict,
+                 session=None) -> None:
         self.src, self.raw_dir, self.known, self.cfg, self.result = src, Path(raw_dir), known, config, result
         landing_host = normalise_host(urlsplit(src["landing_url"]).hostname or "")
         allowed = list(src["allowed_domains"])
         if landing_host and landing_host not in allowed:
             allowed.append(landing_host)
         self.fetcher = Fetcher(config, allowed, self.raw_dir / ".tmp", result["log"],
-                               private_ok=set(src["allowed_domains"]))
+                               private_ok=set(src["allowed_domains"]), session=session)
         self.page_cache = PageCache(self.raw_dir / "pages")  # links of pages seen, with validators
         self.known_by_sha = {}
         for url, row in known.items():
@@ -281,8 +283,9 @@ class _Crawl:
 
 
 def crawl_source(source: dict, raw_dir: Path, known: dict[str, dict] | None = None,
-                 config: CrawlConfig | None = None) -> dict:
-    """Crawl one source; see the module docstring. Never raises for site problems."""
+                 config: CrawlConfig | None = None, session=None) -> dict:
+    """Crawl one source; see the module docstring. Never raises for site problems. `session`:
+    a requests session to use (a SessionPool's, shared with the thread's other crawls)."""
     config = config or CrawlConfig()
     raw_dir = Path(raw_dir)
     result: dict = {
@@ -300,7 +303,7 @@ def crawl_source(source: dict, raw_dir: Path, known: dict[str, dict] | None = No
     result["case_no"], result["landing_url"] = src["case_no"], src["landing_url"]
     crawl = None
     try:
-        crawl = _Crawl(src, raw_dir, known or {}, config, result)
+        crawl = _Crawl(src, raw_dir, known or {}, config, result, session)
         crawl.run()
     except Exception as exc:  # a bug must not fail the other companies either
         where = traceback.extract_tb(exc.__traceback__)[-1]
@@ -362,5 +365,5 @@ def crawl_sources(sources: list[dict], raw_dir: Path, known: dict[str, dict] | N
     input order. One source's failure never affects another's."""
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        return list(pool.map(lambda s: crawl_source(s, raw_dir, known, config), sources))
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool, SessionPool(config or CrawlConfig()) as sessions:
+        return list(pool.map(lambda s: crawl_source(s, raw_dir, known, config, sessions.get()), sources))

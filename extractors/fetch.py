@@ -33,6 +33,7 @@ import urllib3
 from common import interrupt
 
 from .limits import Deadline, enter_gate, gate, reset_gates
+from .sessions import new_session
 from .urls import host_allowed, now_iso, strip_credentials, strip_fragment
 
 try:  # RFC 9309 matching (wildcards, longest match); the stdlib parser is the fallback
@@ -143,25 +144,24 @@ def _keep_alive(resp) -> None:
 
 class Fetcher:
     def __init__(self, config, allowed_domains: list[str], tmp_dir: Path, log: list,
-                 private_ok: set[str] | None = None) -> None:
+                 private_ok: set[str] | None = None, session: requests.Session | None = None) -> None:
         self.config = config
         self.allowed = [d.lower() for d in allowed_domains]
         # hosts that may resolve to private / loopback addresses: those named in allowed_domains
         self.private_ok = set(self.allowed if private_ok is None else private_ok)
         self.tmp_dir = Path(tmp_dir)
         self.log_rows = log
-        self.session = requests.Session()
-        self.session.trust_env = bool(getattr(config, "trust_env", False))
-        self.session.headers.update(
-            {"User-Agent": config.user_agent, "Accept-Encoding": "identity", "Accept": "*/*"}
-        )
+        self._own_session = session is None  # a shared one (extractors/sessions.py) is closed by its pool
+        self.session = new_session(config) if session is None else session
+        self.session.cookies.clear()  # a shared session keeps its connections, not another crawl's cookies
         self._dns: dict[str, str | None] = {}
         budget = getattr(config, "company_budget", None)
         self.budget_end = time.monotonic() + budget if budget else float("inf")
         self._robots: dict[str, tuple] = {}  # origin -> (parser|None, disallow_reason|None, crawl_delay)
 
     def close(self) -> None:
-        self.session.close()
+        if self._own_session:
+            self.session.close()
 
     def budget_left(self) -> float:
         """Seconds left of this crawl's company budget (0 once a stop was requested)."""

@@ -8,8 +8,9 @@ try:
 except ImportError:
     from crawl_server import CrawlServer, fast_config, html, make_pdf, pdf, source
 
-from extractors.crawl import crawl_source
+from extractors.crawl import CrawlConfig, crawl_source
 from extractors.page_cache import PageCache
+from extractors.sessions import SessionPool
 
 LM = "Sat, 01 Jul 2023 00:00:00 GMT"
 PAGE = '<p>Reports</p><a href="/esg-2023.pdf">2023 ESG report</a><a href="/more.html">Sustainability reports</a>'
@@ -97,3 +98,19 @@ def test_one_company_s_requests_share_a_kept_alive_connection(tmp_path):
         crawl_source(source(srv), tmp_path, known_from(first), fast_config())
         # the second crawl: 304s and a cached robots.txt, over one new connection
         assert len(srv.requests) == 9 and srv.connections() == 2
+
+
+def test_a_thread_s_companies_on_one_host_share_its_connection_not_its_cookies(tmp_path):
+    with CrawlServer() as srv:
+        for k in (1, 2):
+            srv.route(f"/c{k}/index.html", html(f'<a href="/c{k}/esg-2023.pdf">2023 ESG report</a>',
+                                                headers={"Set-Cookie": f"visitor=company{k}; Path=/"}))
+            srv.route(f"/c{k}/esg-2023.pdf", pdf(make_pdf(f"company {k}"), etag=f'"{k}"'))
+        with SessionPool(CrawlConfig()) as sessions:  # what a fetch shard's thread does
+            results = [crawl_source(source(srv, f"/c{k}/index.html", case_no=k), tmp_path, {}, fast_config(),
+                                    sessions.get()) for k in (1, 2)]
+        assert [[d["status"] for d in r["documents"]] for r in results] == [["new"], ["new"]]
+        assert len(srv.requests) == 5 and srv.connections() == 1  # robots.txt once, then 2 x (page, PDF)
+        # the first company's cookie is not sent to the second one's pages
+        assert "Cookie" not in srv.request_headers("/c2/index.html")[0]
+        assert srv.request_headers("/c1/esg-2023.pdf")[0].get("Cookie") == "visitor=company1"

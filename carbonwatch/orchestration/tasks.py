@@ -155,7 +155,11 @@ def fetch(ctx: dict, shard: dict) -> dict:
     share = settings.COMPANY_BUDGET_SHARE * settings.FETCH_TASK_TIMEOUT * threads / max(len(items), 1)
     budget = settings.crawl_budget(ctx.get("document_deadline"), ctx.get("company_budget"))["company_budget"]
     company_ctx = ctx | {"company_budget": min(budget, share)}
-    crawls = _in_threads(ctx, lambda item: fetch_company(company_ctx, item), items)
+    from extractors.crawl import CrawlConfig
+    from extractors.sessions import SessionPool
+
+    with SessionPool(CrawlConfig()) as sessions:  # one per thread: a host's kept-alive connection serves its next company
+        crawls = _in_threads(ctx, lambda item: fetch_company(company_ctx, item, sessions.get()), items)
     path = stage_path(ctx, "crawls", shard["shard"])
     write_jsonl(path, crawls)
     docs = [d for c in crawls for d in c.get("documents", [])]
@@ -193,7 +197,7 @@ def fetch_extract_disclosures(ctx: dict, items: list[dict], stop=None) -> dict:
     return {"fetched": fetched, "extracted": extracted, "items": done}
 
 
-def fetch_company(ctx: dict, item: dict) -> dict:
+def fetch_company(ctx: dict, item: dict, session=None) -> dict:
     """Crawl one company's site, or fetch the one document a feed announced (item["disclosure"]).
     Never raises for the site's faults: they are recorded."""
     stop_point("fetch")
@@ -215,7 +219,7 @@ def fetch_company(ctx: dict, item: dict) -> dict:
     config = CrawlConfig(per_host_delay=ctx.get("per_host_delay", 0.0), total_timeout=budget["document_deadline"],
                          company_budget=budget["company_budget"])
     try:
-        return crawl_source(source, Path(ctx["raw_dir"]), item.get("known") or {}, config)
+        return crawl_source(source, Path(ctx["raw_dir"]), item.get("known") or {}, config, session)
     except Exception as exc:  # a crawler bug must fail this company, not the run
         log.exception("crawl of case %s failed", source["case_no"])
         return {"case_no": source["case_no"], "landing_url": source["landing_url"], "documents": [],

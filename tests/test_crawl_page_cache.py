@@ -21,12 +21,17 @@ def known_from(result):
             for d in result["documents"] if d["status"] != "failed"}
 
 
+def two_pages_two_reports(srv):
+    """A landing page (ETag) linking a report and a second page (Last-Modified) with another."""
+    srv.route("/index.html", html(PAGE, etag='"p1"'))
+    srv.route("/more.html", html('<a href="/esg-2022.pdf">2022 ESG report</a>', last_modified=LM))
+    srv.route("/esg-2023.pdf", pdf(make_pdf("2023"), etag='"a"'))
+    srv.route("/esg-2022.pdf", pdf(make_pdf("2022"), etag='"b"'))
+
+
 def test_an_unchanged_page_is_a_304_and_its_kept_links_are_followed(tmp_path):
     with CrawlServer() as srv:
-        srv.route("/index.html", html(PAGE, etag='"p1"'))
-        srv.route("/more.html", html('<a href="/esg-2022.pdf">2022 ESG report</a>', last_modified=LM))
-        srv.route("/esg-2023.pdf", pdf(make_pdf("2023"), etag='"a"'))
-        srv.route("/esg-2022.pdf", pdf(make_pdf("2022"), etag='"b"'))
+        two_pages_two_reports(srv)
         first = crawl_source(source(srv), tmp_path, {}, fast_config())
         assert sorted(d["status"] for d in first["documents"]) == ["new", "new"]
         assert "If-None-Match" not in srv.request_headers("/index.html")[0]
@@ -89,10 +94,7 @@ def test_a_304_without_a_kept_page_is_a_recorded_landing_failure(tmp_path):
 
 def test_one_company_s_requests_share_a_kept_alive_connection(tmp_path):
     with CrawlServer() as srv:
-        srv.route("/index.html", html(PAGE, etag='"p1"'))
-        srv.route("/more.html", html('<a href="/esg-2022.pdf">2022 ESG report</a>', last_modified=LM))
-        srv.route("/esg-2023.pdf", pdf(make_pdf("2023"), etag='"a"'))
-        srv.route("/esg-2022.pdf", pdf(make_pdf("2022"), etag='"b"'))
+        two_pages_two_reports(srv)
         first = crawl_source(source(srv), tmp_path, {}, fast_config())
         assert len(srv.requests) == 5 and srv.connections() == 1  # robots.txt (404), 2 pages, 2 PDFs
         crawl_source(source(srv), tmp_path, known_from(first), fast_config())

@@ -2,6 +2,7 @@
 open it read-write."""
 from __future__ import annotations
 
+import hashlib
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -94,12 +95,37 @@ def check_warehouse(path: str | Path) -> int | None:
     return version
 
 
+def ddl_fingerprint() -> str:
+    """What this code's schema and views are, in one line (kept as the marker table's comment):
+    a warehouse that carries it needs no DDL on open."""
+    from warehouse.views import VIEWS
+
+    text = schema_sql() + "".join(f"\n{name}\n{sql}" for name, sql in sorted(VIEWS.items()))
+    return f"schema {SCHEMA_VERSION}, ddl {hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}"
+
+
+def _current(con) -> bool:
+    """The warehouse already has this code's schema version, schema and every view."""
+    from warehouse.views import VIEWS
+
+    objects = _objects(con)
+    if MARKER not in objects or not set(VIEWS) <= objects:
+        return False
+    comment = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = ? AND database_name = "
+                          "current_database()", [MARKER]).fetchone()
+    version = con.execute(f"SELECT max(version) FROM {MARKER}").fetchone()[0]
+    return version == SCHEMA_VERSION and bool(comment) and comment[0] == ddl_fingerprint()
+
+
 def _create_or_migrate(con, path: Path) -> None:
     """One transaction: a new warehouse gets the schema, views and marker; an older one its
     migrations first (the schema itself is idempotent). A collision or any error rolls it all
-    back: nothing is left behind."""
+    back: nothing is left behind. A warehouse already as this code defines it is not written
+    to (no DDL on every open: each writer step of a night opens it)."""
     from warehouse.views import create_views
 
+    if _current(con):
+        return
     version = schema_version(con, path)
     if version is not None and version > SCHEMA_VERSION:
         raise NotAWarehouse(f"{path} has schema version {version}, newer than this carbonwatch's "
@@ -114,6 +140,7 @@ def _create_or_migrate(con, path: Path) -> None:
             con.execute(f"CREATE TABLE IF NOT EXISTS {MARKER} (version INTEGER NOT NULL, applied_at TIMESTAMP "
                         "NOT NULL DEFAULT current_timestamp)")
             con.execute(f"INSERT INTO {MARKER} (version) VALUES (?)", [SCHEMA_VERSION])
+        con.execute(f"COMMENT ON TABLE {MARKER} IS '{ddl_fingerprint()}'")
 
 
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -65,6 +65,3 @@ class PageCache:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-
-    def forget(self, url: str) -> None:
-        self._path(url).unlink(missing_ok=True)

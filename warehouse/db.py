@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from contextlib import contextmanager
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -95,6 +96,7 @@ def check_warehouse(path: str | Path) -> int | None:
     return version
 
 
+@lru_cache(maxsize=1)
 def ddl_fingerprint() -> str:
     """What this code's schema and views are, in one line (kept as the marker table's comment):
     a warehouse that carries it needs no DDL on open."""
@@ -104,17 +106,15 @@ def ddl_fingerprint() -> str:
     return f"schema {SCHEMA_VERSION}, ddl {hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}"
 
 
-def _current(con) -> bool:
-    """The warehouse already has this code's schema version, schema and every view."""
+def _ddl_current(con) -> bool:
+    """The marker table carries this code's DDL fingerprint and every view exists."""
     from warehouse.views import VIEWS
 
-    objects = _objects(con)
-    if MARKER not in objects or not set(VIEWS) <= objects:
-        return False
-    comment = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = ? AND database_name = "
-                          "current_database()", [MARKER]).fetchone()
-    version = con.execute(f"SELECT max(version) FROM {MARKER}").fetchone()[0]
-    return version == SCHEMA_VERSION and bool(comment) and comment[0] == ddl_fingerprint()
+    comment, views = con.execute(
+        "SELECT (SELECT comment FROM duckdb_tables() WHERE table_name = ? AND database_name = current_database()), "
+        "(SELECT count(*) FROM duckdb_views() WHERE NOT internal AND database_name = current_database() "
+        "AND list_contains(?, view_name))", [MARKER, sorted(VIEWS)]).fetchone()
+    return comment == ddl_fingerprint() and views == len(VIEWS)
 
 
 def _create_or_migrate(con, path: Path) -> None:
@@ -124,12 +124,12 @@ def _create_or_migrate(con, path: Path) -> None:
     to (no DDL on every open: each writer step of a night opens it)."""
     from warehouse.views import create_views
 
-    if _current(con):
-        return
     version = schema_version(con, path)
     if version is not None and version > SCHEMA_VERSION:
         raise NotAWarehouse(f"{path} has schema version {version}, newer than this carbonwatch's "
                             f"{SCHEMA_VERSION}: upgrade carbonwatch")
+    if version == SCHEMA_VERSION and _ddl_current(con):
+        return
     with transaction(con):
         for v in range(version + 1 if version else SCHEMA_VERSION + 1, SCHEMA_VERSION + 1):
             for statement in MIGRATIONS.get(v, []):
